@@ -1,0 +1,410 @@
+"""The clients: ``Pusher`` (sync) and ``AsyncPusher`` (asyncio), sharing configuration, request building and auth.
+
+Both build every request with the same :class:`~pusher_fast._request.RequestBuilder`; they differ only in how the
+prepared request is sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from pusher_fast import _auth
+from pusher_fast._config import DEFAULT_MAX_PAYLOAD_BYTES, Config, parse_pusher_url, read_url_from_env
+from pusher_fast._request import PreparedRequest, RequestBuilder
+from pusher_fast._transport import AsyncTransport, SyncTransport, TransportOptions, VerifyTypes
+from pusher_fast.webhook import Headers, Webhook, parse_webhook, validate_webhook
+
+__all__ = ["AsyncPusher", "Pusher"]
+
+_Client = TypeVar("_Client", bound="_BaseClient")
+_Result = dict[str, Any]
+
+
+class _BaseClient:
+    """Configuration, request preparation, channel and user auth, and webhooks: everything that does no I/O."""
+
+    __slots__ = ("_config", "prepare")
+
+    def __init__(
+        self,
+        app_id: str,
+        key: str,
+        secret: str,
+        ssl: bool = True,
+        host: str | None = None,
+        port: int | None = None,
+        timeout: float = 5,
+        cluster: str | None = None,
+        encryption_master_key: str | bytes | None = None,
+        encryption_master_key_base64: str | bytes | None = None,
+        json_encoder: type[json.JSONEncoder] | None = None,
+        json_decoder: type[json.JSONDecoder] | None = None,
+        *,
+        max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+    ) -> None:
+        self._config = Config.build(
+            app_id,
+            key,
+            secret,
+            ssl,
+            host,
+            port,
+            timeout,
+            cluster,
+            encryption_master_key,
+            encryption_master_key_base64,
+            json_encoder,
+            json_decoder,
+            max_payload_bytes,
+        )
+        self.prepare = RequestBuilder(self._config)
+        """Builds the signed request of any API call without sending it (see :class:`RequestBuilder`)."""
+
+    @classmethod
+    def from_url(cls: type[_Client], url: str, **options: Any) -> _Client:
+        """A client from ``http(s)://key:secret@host[:port]/apps/app_id``; ``options`` override what it gives."""
+        return cls(**{**parse_pusher_url(url), **options})
+
+    @classmethod
+    def from_env(cls: type[_Client], env: str = "PUSHER_URL", **options: Any) -> _Client:
+        """A client from the URL in environment variable ``env`` (as set by the Heroku add-on)."""
+        return cls.from_url(read_url_from_env(env), **options)
+
+    # Read-only configuration, under the official SDK's names.
+    @property
+    def app_id(self) -> str:
+        return self._config.app_id
+
+    @property
+    def key(self) -> str:
+        return self._config.key
+
+    @property
+    def secret(self) -> str:
+        return self._config.secret
+
+    @property
+    def host(self) -> str:
+        return self._config.host
+
+    @property
+    def port(self) -> int:
+        return self._config.port
+
+    @property
+    def ssl(self) -> bool:
+        return self._config.ssl
+
+    @property
+    def scheme(self) -> str:
+        return self._config.scheme
+
+    @property
+    def timeout(self) -> float:
+        return self._config.timeout
+
+    @property
+    def cluster(self) -> str | None:
+        return self._config.cluster
+
+    @property
+    def max_payload_bytes(self) -> int:
+        return self._config.max_payload_bytes
+
+    @property
+    def _pusher_client(self: _Client) -> _Client:
+        """The official ``Pusher`` splits itself into two internal clients; code that reaches into them gets this."""
+        return self
+
+    @property
+    def _authentication_client(self: _Client) -> _Client:
+        return self
+
+    def __repr__(self) -> str:
+        config = self._config
+        return (
+            f"{type(self).__name__}(app_id={config.app_id!r}, key={config.key!r}, "
+            f"host={config.host!r}, port={config.port}, ssl={config.ssl})"
+        )
+
+    def authenticate(self, channel: str, socket_id: str, custom_data: Any = None) -> dict[str, str]:
+        """The JSON your channel-authorization endpoint returns to pusher-js for a private or presence channel.
+
+        ``{"auth": "key:signature"}``, plus ``channel_data`` (the JSON of ``custom_data``, required for presence
+        channels, e.g. ``{"user_id": "42", "user_info": {...}}``) and ``shared_secret`` for encrypted channels.
+        """
+        return _auth.authorize_channel(self._config, channel, socket_id, custom_data)
+
+    authorize_channel = authenticate
+
+    def authenticate_user(self, socket_id: str, user_data: Mapping[str, Any] | None = None) -> dict[str, str]:
+        """The JSON your user-authentication endpoint returns for ``pusher:signin``: ``auth`` and ``user_data``."""
+        return _auth.authenticate_user(self._config, socket_id, user_data)
+
+    def validate_webhook(self, key: str, signature: str, body: str | bytes) -> dict[str, Any] | None:
+        """The official SDK's check of a webhook: the parsed body, or ``None`` when it is not valid.
+
+        Pass the ``X-Pusher-Key`` and ``X-Pusher-Signature`` headers and the raw body. Prefer :meth:`webhook`,
+        which says why a webhook was refused and decrypts encrypted events.
+        """
+        return validate_webhook(self._config, key, signature, body)
+
+    def webhook(self, headers: Headers, body: str | bytes, *, max_age: float | None = None) -> Webhook:
+        """Validate a webhook from its request headers and raw body; see :func:`pusher_fast.webhook.parse_webhook`."""
+        return parse_webhook(self._config, headers, body, max_age=max_age)
+
+
+class _BackendTransport:
+    """The official SDK's extension point: ``backend(client, **options).send_request(request)``."""
+
+    def __init__(self, backend: Any, client: _BaseClient, options: dict[str, Any]) -> None:
+        self._backend = backend(client, **options)
+
+    def send(self, request: PreparedRequest) -> Any:
+        return self._backend.send_request(request)
+
+    def close(self) -> None:
+        close = getattr(self._backend, "close", None)
+        if callable(close):
+            close()
+
+
+def _transport_options(
+    owner: str, proxy: str | None, verify: VerifyTypes, backend_options: dict[str, Any], scheme: str
+) -> TransportOptions:
+    """The constructor's transport arguments, including the ``requests``-style options the official SDK forwarded."""
+    options = dict(backend_options)
+    proxies = options.pop("proxies", None)
+    cert = options.pop("cert", None)
+    if options:
+        raise TypeError(f"{owner}() got unexpected keyword argument(s): {', '.join(sorted(options))}")
+    if proxies is not None and proxy is None:
+        if isinstance(proxies, str):
+            proxy = proxies
+        elif isinstance(proxies, Mapping):
+            proxy = proxies.get(scheme) or proxies.get("all")
+        else:
+            raise TypeError("proxies should be a URL string or a mapping of scheme to proxy URL")
+    return TransportOptions(proxy=proxy, verify=verify, cert=cert)
+
+
+class Pusher(_BaseClient):
+    """A Pusher Channels client; a drop-in replacement for ``pusher.Pusher``.
+
+    One instance keeps a pool of keep-alive connections and is safe to share across threads. Close it with
+    :meth:`close` or use it as a context manager.
+
+    Arguments beyond the official SDK's (keyword-only): ``max_payload_bytes`` (the API's 10240 by default; raise it
+    for a dedicated cluster), ``proxy`` (``HTTP(S)_PROXY`` are honoured anyway), ``verify`` (a CA bundle path or an
+    ``ssl.SSLContext``), and ``http_client`` (your own ``httpx.Client``; you close it).
+    """
+
+    __slots__ = ("_transport",)
+
+    def __init__(
+        self,
+        app_id: str,
+        key: str,
+        secret: str,
+        ssl: bool = True,
+        host: str | None = None,
+        port: int | None = None,
+        timeout: float = 5,
+        cluster: str | None = None,
+        encryption_master_key: str | bytes | None = None,
+        encryption_master_key_base64: str | bytes | None = None,
+        json_encoder: type[json.JSONEncoder] | None = None,
+        json_decoder: type[json.JSONDecoder] | None = None,
+        backend: Any = None,
+        *,
+        max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+        proxy: str | None = None,
+        verify: VerifyTypes = True,
+        http_client: httpx.Client | None = None,
+        **backend_options: Any,
+    ) -> None:
+        super().__init__(
+            app_id,
+            key,
+            secret,
+            ssl,
+            host,
+            port,
+            timeout,
+            cluster,
+            encryption_master_key,
+            encryption_master_key_base64,
+            json_encoder,
+            json_decoder,
+            max_payload_bytes=max_payload_bytes,
+        )
+        self._transport: SyncTransport | _BackendTransport
+        if backend is not None:
+            self._transport = _BackendTransport(backend, self, backend_options)
+        else:
+            options = _transport_options("Pusher", proxy, verify, backend_options, self._config.scheme)
+            self._transport = SyncTransport(self._config, options, http_client)
+
+    def trigger(
+        self,
+        channels: str | Iterable[str],
+        event_name: str,
+        data: Any,
+        socket_id: str | None = None,
+        info: str | Sequence[str] | None = None,
+    ) -> _Result:
+        """Trigger ``event_name`` with ``data`` on one channel or up to 100.
+
+        ``data`` is sent as is when it is a str, as JSON otherwise; on a ``private-encrypted-`` channel it is
+        encrypted first. ``socket_id`` excludes that connection. ``info`` (``"user_count"``,
+        ``"subscription_count"`` or both) asks for those attributes of each channel, returned under ``"channels"``.
+        """
+        return self._transport.send(self.prepare.trigger(channels, event_name, data, socket_id, info))
+
+    def send_to_user(self, user_id: str, event_name: str, data: Any) -> _Result:
+        """Send an event to every connection of one signed-in user."""
+        return self._transport.send(self.prepare.send_to_user(user_id, event_name, data))
+
+    def trigger_batch(self, batch: Iterable[Mapping[str, Any]] = (), already_encoded: bool = False) -> _Result:
+        """Trigger up to 10 events in one request; each is a mapping with channel, name, data (socket_id, info).
+
+        With ``info`` on any event, the result holds ``"batch"``: the attributes of each event's channel, in order.
+        """
+        return self._transport.send(self.prepare.trigger_batch(batch, already_encoded))
+
+    def channels_info(self, prefix_filter: str | None = None, attributes: str | Sequence[str] | None = None) -> _Result:
+        """The occupied channels: ``{"channels": {name: {attributes}}}``."""
+        return self._transport.send(self.prepare.channels_info(prefix_filter, attributes))
+
+    def channel_info(self, channel: str, attributes: str | Sequence[str] | None = None) -> _Result:
+        """One channel's state: ``{"occupied": bool, ...attributes}``."""
+        return self._transport.send(self.prepare.channel_info(channel, attributes))
+
+    def users_info(self, channel: str) -> _Result:
+        """The members of a presence channel: ``{"users": [{"id": ...}, ...]}``."""
+        return self._transport.send(self.prepare.users_info(channel))
+
+    def terminate_user_connections(self, user_id: str) -> _Result:
+        """Disconnect every connection of a user."""
+        return self._transport.send(self.prepare.terminate_user_connections(user_id))
+
+    def close(self) -> None:
+        """Close the connection pool (not a caller-supplied ``http_client``)."""
+        self._transport.close()
+
+    def __enter__(self) -> Pusher:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncPusher(_BaseClient):
+    """The asyncio client: ``Pusher``'s constructor and methods, the API calls as coroutines.
+
+    Arguments are validated when a method is called, before anything is awaited, so bad input raises at the call.
+    One instance keeps a pool of keep-alive connections; close it with :meth:`aclose` or ``async with``.
+    """
+
+    __slots__ = ("_transport",)
+
+    def __init__(
+        self,
+        app_id: str,
+        key: str,
+        secret: str,
+        ssl: bool = True,
+        host: str | None = None,
+        port: int | None = None,
+        timeout: float = 5,
+        cluster: str | None = None,
+        encryption_master_key: str | bytes | None = None,
+        encryption_master_key_base64: str | bytes | None = None,
+        json_encoder: type[json.JSONEncoder] | None = None,
+        json_decoder: type[json.JSONDecoder] | None = None,
+        *,
+        max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+        proxy: str | None = None,
+        verify: VerifyTypes = True,
+        http_client: httpx.AsyncClient | None = None,
+        **backend_options: Any,
+    ) -> None:
+        super().__init__(
+            app_id,
+            key,
+            secret,
+            ssl,
+            host,
+            port,
+            timeout,
+            cluster,
+            encryption_master_key,
+            encryption_master_key_base64,
+            json_encoder,
+            json_decoder,
+            max_payload_bytes=max_payload_bytes,
+        )
+        if "backend" in backend_options:
+            raise TypeError("AsyncPusher does not take backend=; it sends with httpx.AsyncClient")
+        options = _transport_options("AsyncPusher", proxy, verify, backend_options, self._config.scheme)
+        self._transport = AsyncTransport(self._config, options, http_client)
+
+    def trigger(
+        self,
+        channels: str | Iterable[str],
+        event_name: str,
+        data: Any,
+        socket_id: str | None = None,
+        info: str | Sequence[str] | None = None,
+    ) -> Coroutine[Any, Any, _Result]:
+        """As :meth:`Pusher.trigger`."""
+        return self._transport.send(self.prepare.trigger(channels, event_name, data, socket_id, info))
+
+    def send_to_user(self, user_id: str, event_name: str, data: Any) -> Coroutine[Any, Any, _Result]:
+        """As :meth:`Pusher.send_to_user`."""
+        return self._transport.send(self.prepare.send_to_user(user_id, event_name, data))
+
+    def trigger_batch(
+        self, batch: Iterable[Mapping[str, Any]] = (), already_encoded: bool = False
+    ) -> Coroutine[Any, Any, _Result]:
+        """As :meth:`Pusher.trigger_batch`."""
+        return self._transport.send(self.prepare.trigger_batch(batch, already_encoded))
+
+    def channels_info(
+        self, prefix_filter: str | None = None, attributes: str | Sequence[str] | None = None
+    ) -> Coroutine[Any, Any, _Result]:
+        """As :meth:`Pusher.channels_info`."""
+        return self._transport.send(self.prepare.channels_info(prefix_filter, attributes))
+
+    def channel_info(
+        self, channel: str, attributes: str | Sequence[str] | None = None
+    ) -> Coroutine[Any, Any, _Result]:
+        """As :meth:`Pusher.channel_info`."""
+        return self._transport.send(self.prepare.channel_info(channel, attributes))
+
+    def users_info(self, channel: str) -> Coroutine[Any, Any, _Result]:
+        """As :meth:`Pusher.users_info`."""
+        return self._transport.send(self.prepare.users_info(channel))
+
+    def terminate_user_connections(self, user_id: str) -> Coroutine[Any, Any, _Result]:
+        """As :meth:`Pusher.terminate_user_connections`."""
+        return self._transport.send(self.prepare.terminate_user_connections(user_id))
+
+    async def aclose(self) -> None:
+        """Close the connection pool (not a caller-supplied ``http_client``)."""
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncPusher:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

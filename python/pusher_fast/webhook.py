@@ -1,0 +1,170 @@
+"""Webhook validation: the official SDK's ``validate_webhook`` and a typed API that also decrypts encrypted events."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+from pusher_fast import _native
+from pusher_fast._config import Config, ensure_text
+from pusher_fast.errors import PusherWebhookError
+from pusher_fast.validation import is_encrypted_channel
+
+__all__ = ["Headers", "Webhook", "WebhookEvent", "parse_webhook", "validate_webhook"]
+
+Headers = Union[Mapping[str, Union[str, Sequence[str]]], Iterable[tuple[str, str]]]
+"""Request headers as a mapping (values may be lists) or as (name, value) pairs. Names are matched case-insensitively."""
+
+_LEGACY_TIME_WINDOW_MS = 300_000
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """One event of a webhook. Fields an event type does not carry are ``None``."""
+
+    name: str
+    channel: str
+    event: str | None = None
+    data: str | None = None
+    socket_id: str | None = None
+    user_id: str | None = None
+    subscription_count: int | None = None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A validated webhook: when Pusher sent it (ms since the epoch) and its events, decrypted where encrypted."""
+
+    time_ms: int
+    events: tuple[WebhookEvent, ...]
+
+
+def validate_webhook(config: Config, key: object, signature: object, body: object) -> dict[str, Any] | None:
+    """The official SDK's check: the parsed body, or ``None`` for a wrong key or signature, bad JSON, a missing
+    ``time_ms`` or one more than 5 minutes away from now. ``body`` must be the raw request body (str or bytes)."""
+    key_text = ensure_text(key, "key")
+    signature_text = ensure_text(signature, "signature")
+    raw = _raw_body(body)
+    if key_text != config.key or not _native.verify_webhook(config.secret, raw, signature_text):
+        return None
+    try:
+        parsed = json.loads(raw, cls=config.json_decoder)
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict):
+        return None
+    time_ms = parsed.get("time_ms")
+    if not time_ms or not isinstance(time_ms, (int, float)):
+        return None
+    if abs(time.time() * 1000 - time_ms) > _LEGACY_TIME_WINDOW_MS:
+        return None
+    return parsed
+
+
+def parse_webhook(config: Config, headers: Headers, body: str | bytes, *, max_age: float | None = None) -> Webhook:
+    """Check the ``X-Pusher-Key`` and ``X-Pusher-Signature`` headers against the raw body and decode it.
+
+    Events on ``private-encrypted-`` channels that carry data are decrypted with the master key; events without
+    data (occupied, vacated, ...) are left alone. With ``max_age`` (seconds), a webhook whose ``time_ms`` is further
+    from now is refused; by default there is no time check, since Pusher retries failed webhooks for minutes.
+    Raises :class:`~pusher_fast.errors.PusherWebhookError` naming what failed.
+    """
+    raw = _raw_body(body)
+    keys = _header_values(headers, "x-pusher-key")
+    signatures = _header_values(headers, "x-pusher-signature")
+    if not keys:
+        raise PusherWebhookError("The X-Pusher-Key header is missing")
+    if not signatures:
+        raise PusherWebhookError("The X-Pusher-Signature header is missing")
+    if config.key not in keys:
+        raise PusherWebhookError("The X-Pusher-Key header does not name this app's key")
+    if not any(_native.verify_webhook(config.secret, raw, signature) for signature in signatures):
+        raise PusherWebhookError("The X-Pusher-Signature does not match the body (pass the raw request body)")
+    try:
+        parsed = json.loads(raw, cls=config.json_decoder)
+    except ValueError as exc:
+        raise PusherWebhookError(f"The webhook body is not valid JSON: {exc}") from None
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("events"), list):
+        raise PusherWebhookError("The webhook body should be an object with time_ms and a list of events")
+    time_ms = parsed.get("time_ms")
+    if isinstance(time_ms, bool) or not isinstance(time_ms, int):
+        raise PusherWebhookError("The webhook body has no integer time_ms")
+    if max_age is not None and abs(time.time() - time_ms / 1000) > max_age:
+        raise PusherWebhookError(f"The webhook is more than {max_age} seconds away from now")
+    events = tuple(_event(config, index, event) for index, event in enumerate(parsed["events"]))
+    return Webhook(time_ms=time_ms, events=events)
+
+
+def _raw_body(body: object) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, (bytearray, memoryview)):
+        return bytes(body)
+    return ensure_text(body, "body").encode("utf-8")
+
+
+def _header_values(headers: Headers, wanted: str) -> list[str]:
+    pairs: Iterable[tuple[str, Any]] = headers.items() if isinstance(headers, Mapping) else headers
+    values: list[str] = []
+    for name, value in pairs:
+        if name.lower() != wanted:
+            continue
+        items = [value] if isinstance(value, (str, bytes)) else value
+        for item in items:
+            values.extend(part.strip() for part in ensure_text(item, name).split(",") if part.strip())
+    return values
+
+
+def _event(config: Config, index: int, event: object) -> WebhookEvent:
+    if not isinstance(event, dict) or not isinstance(event.get("name"), str):
+        raise PusherWebhookError(f"Webhook event #{index} is not an object with a name")
+    channel = event.get("channel")
+    if not isinstance(channel, str):
+        raise PusherWebhookError(f"Webhook event #{index} ({event['name']}) has no channel")
+    data = _optional_str(event, "data", index)
+    if data is not None and is_encrypted_channel(channel):
+        data = _decrypt(config, index, channel, data)
+    count = event.get("subscription_count")
+    return WebhookEvent(
+        name=event["name"],
+        channel=channel,
+        event=_optional_str(event, "event", index),
+        data=data,
+        socket_id=_optional_str(event, "socket_id", index),
+        user_id=_optional_str(event, "user_id", index),
+        subscription_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
+    )
+
+
+def _optional_str(event: dict[str, Any], field: str, index: int) -> str | None:
+    value = event.get(field)
+    if value is None or isinstance(value, str):
+        return value
+    if field == "data":
+        # Some servers send client-event data as a JSON value rather than a string.
+        return json.dumps(value, separators=(",", ":"))
+    raise PusherWebhookError(f"Webhook event #{index}: {field} should be a string")
+
+
+def _decrypt(config: Config, index: int, channel: str, data: str) -> str:
+    if config.encryption_master_key is None:
+        raise PusherWebhookError(
+            f"Webhook event #{index} on {channel} is encrypted but no encryption master key was configured"
+        )
+    try:
+        envelope = json.loads(data)
+        nonce, ciphertext = envelope["nonce"], envelope["ciphertext"]
+        if not isinstance(nonce, str) or not isinstance(ciphertext, str):
+            raise TypeError
+    except (ValueError, TypeError, KeyError):
+        raise PusherWebhookError(
+            f"Webhook event #{index} on {channel}: data is not a nonce/ciphertext envelope"
+        ) from None
+    try:
+        plaintext = _native.decrypt(channel, config.encryption_master_key, nonce, ciphertext)
+    except ValueError as exc:
+        raise PusherWebhookError(f"Webhook event #{index} on {channel} could not be decrypted: {exc}") from None
+    return plaintext.decode("utf-8", "replace")

@@ -1,0 +1,82 @@
+//! Verification of the `X-Pusher-Signature` header of incoming webhooks.
+
+use hmac::Mac;
+use subtle::ConstantTimeEq;
+
+use crate::signing::keyed_hmac;
+
+/// Size of an HMAC-SHA256 tag.
+const TAG_LEN: usize = 32;
+
+/// Whether `signature` is the hex HMAC-SHA256 of `body` keyed with `secret`.
+///
+/// Hex digits of either case are accepted; anything other than 64 hex digits is `false`.
+/// The tags are compared in constant time so a forger learns nothing from response timing.
+pub fn verify_webhook(secret: &str, body: &[u8], signature: &str) -> bool {
+    let mut claimed = [0u8; TAG_LEN];
+    if hex::decode_to_slice(signature, &mut claimed).is_err() {
+        return false;
+    }
+    let mut mac = keyed_hmac(secret.as_bytes());
+    mac.update(body);
+    let expected = mac.finalize().into_bytes();
+    expected.as_slice().ct_eq(&claimed).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signing::hmac_sha256_hex;
+
+    const SECRET: &str = "7ad3773142a6692b25b8";
+    const BODY: &[u8] =
+        br#"{"time_ms":1327078148132,"events":[{"name":"channel_occupied","channel":"test"}]}"#;
+
+    fn signature() -> String {
+        hmac_sha256_hex(SECRET.as_bytes(), BODY)
+    }
+
+    #[test]
+    fn accepts_lower_and_upper_case_hex() {
+        assert!(verify_webhook(SECRET, BODY, &signature()));
+        assert!(verify_webhook(SECRET, BODY, &signature().to_uppercase()));
+    }
+
+    #[test]
+    fn go_sdk_vector() {
+        assert!(verify_webhook(
+            "supersecret",
+            b"Hello!",
+            "64e3f44166575febbc5de88c9476325ea7d4b3684752158d9fdb31fce34b980d"
+        ));
+    }
+
+    #[test]
+    fn rejects_other_secret_or_body() {
+        assert!(!verify_webhook("other", BODY, &signature()));
+        assert!(!verify_webhook(SECRET, b"{}", &signature()));
+    }
+
+    #[test]
+    fn rejects_flipped_digit() {
+        let mut flipped = signature().into_bytes();
+        flipped[63] = if flipped[63] == b'0' { b'1' } else { b'0' };
+        assert!(!verify_webhook(
+            SECRET,
+            BODY,
+            std::str::from_utf8(&flipped).unwrap()
+        ));
+    }
+
+    #[test]
+    fn rejects_wrong_length_or_non_hex() {
+        let good = signature();
+        assert!(!verify_webhook(SECRET, BODY, ""));
+        assert!(!verify_webhook(SECRET, BODY, &good[..62]));
+        assert!(!verify_webhook(SECRET, BODY, &good[..63]));
+        assert!(!verify_webhook(SECRET, BODY, &format!("{good}00")));
+        assert!(!verify_webhook(SECRET, BODY, &format!("{}zz", &good[..62])));
+        assert!(!verify_webhook(SECRET, BODY, &format!(" {}", &good[..63])));
+        assert!(!verify_webhook(SECRET, BODY, &format!("{}é", &good[..62])));
+    }
+}

@@ -1,0 +1,69 @@
+"""AsyncPusher: the same calls as coroutines, over one pooled connection set."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+
+from pusher_fast import AsyncPusher, PusherBadAuth, PusherTimeout
+from pusher_fast.testing import LocalPusherServer
+from tests.conftest import MASTER_KEY_BASE64
+
+
+@pytest.mark.asyncio
+async def test_every_rest_method(pusher_server: LocalPusherServer) -> None:
+    pusher_server.set_presence_members("presence-room", ["1"])
+    async with AsyncPusher(**pusher_server.client_options(), encryption_master_key_base64=MASTER_KEY_BASE64) as p:
+        assert await p.trigger(["a", "b"], "e", {"x": 1}, socket_id="1.2") == {}
+        assert await p.trigger("presence-room", "e", 1, info="user_count") == {
+            "channels": {"presence-room": {"user_count": 1}}
+        }
+        assert await p.send_to_user("u1", "e", "hi") == {}
+        assert await p.trigger_batch([{"channel": "c", "name": "e", "data": i} for i in range(10)]) == {}
+        assert await p.trigger("private-encrypted-x", "e", "secret") == {}
+        assert await p.channels_info(prefix_filter="presence-", attributes=["user_count"]) == {
+            "channels": {"presence-room": {"user_count": 1}}
+        }
+        assert await p.channel_info("presence-room", ["user_count"]) == {"occupied": True, "user_count": 1}
+        assert await p.users_info("presence-room") == {"users": [{"id": "1"}]}
+        assert await p.terminate_user_connections("u1") == {}
+        assert p.authenticate("private-x", "1.1")["auth"].startswith("app-key:")
+    assert len(pusher_server.events) == 2 + 1 + 10 + 1
+    assert json.loads(pusher_server.events[-1].data).keys() == {"nonce", "ciphertext"}
+    assert pusher_server.terminated_users == ("u1",)
+
+
+@pytest.mark.asyncio
+async def test_concurrent_triggers_share_a_pool(pusher_server: LocalPusherServer) -> None:
+    async with AsyncPusher(**pusher_server.client_options()) as p:
+        results = await asyncio.gather(*(p.trigger(f"c-{i}", "e", i) for i in range(64)))
+    assert results == [{}] * 64
+    assert sorted(int(e.data) for e in pusher_server.events) == list(range(64))
+
+
+@pytest.mark.asyncio
+async def test_errors_are_translated(pusher_server: LocalPusherServer) -> None:
+    async with AsyncPusher(**{**pusher_server.client_options(), "secret": "wrong"}) as p:
+        with pytest.raises(PusherBadAuth):
+            await p.trigger("c", "e", 1)
+
+
+@pytest.mark.asyncio
+async def test_timeout_is_translated() -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as http_client:
+        p = AsyncPusher("1", "key", "secret", http_client=http_client)
+        with pytest.raises(PusherTimeout):
+            await p.trigger("c", "e", 1)
+
+
+def test_async_client_refuses_sync_http_client_and_backend() -> None:
+    with httpx.Client() as sync_client, pytest.raises(TypeError, match="httpx.AsyncClient"):
+        AsyncPusher("1", "key", "secret", http_client=sync_client)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="backend"):
+        AsyncPusher("1", "key", "secret", backend=object)
