@@ -54,9 +54,10 @@ def webhook_receiver(pusher: Pusher, received: list[Webhook]) -> Iterator[str]:
 
 
 def main() -> None:
-    with LocalPusherServer() as server, Pusher(
-        **server.client_options(), encryption_master_key_base64=MASTER_KEY
-    ) as pusher:
+    with (
+        LocalPusherServer() as server,
+        Pusher(**server.client_options(), encryption_master_key_base64=MASTER_KEY) as pusher,
+    ):
         print(f"Local Pusher server at {server.url}; client {pusher!r}")
 
         section("trigger")
@@ -90,8 +91,13 @@ def main() -> None:
         with webhook_receiver(pusher, received) as url:
             events = [
                 {"name": "channel_occupied", "channel": "private-encrypted-vault"},
-                {"name": "client_event", "channel": "private-encrypted-vault", "event": "client-ping",
-                 "data": sealed.data, "socket_id": "1.1"},
+                {
+                    "name": "client_event",
+                    "channel": "private-encrypted-vault",
+                    "event": "client-ping",
+                    "data": sealed.data,
+                    "socket_id": "1.1",
+                },
             ]
             print("valid webhook   -> HTTP", server.send_webhook(url, events))
             print("forged webhook  -> HTTP", server.send_webhook(url, events, secret="not-the-secret"))

@@ -63,7 +63,7 @@ async def test_timeout_is_translated() -> None:
 
 
 def test_async_client_refuses_sync_http_client_and_backend() -> None:
-    with httpx.Client() as sync_client, pytest.raises(TypeError, match="httpx.AsyncClient"):
+    with httpx.Client() as sync_client, pytest.raises(TypeError, match=r"httpx\.AsyncClient"):
         AsyncPusher("1", "key", "secret", http_client=sync_client)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="backend"):
         AsyncPusher("1", "key", "secret", backend=object)

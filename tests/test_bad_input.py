@@ -54,14 +54,24 @@ BAD_CALLS: list[tuple[str, Call, type[Exception], str]] = [
         "multiple channels",
     ),
     # batches
-    ("batch: 11 events", lambda p: p.trigger_batch([{"channel": "c", "name": "e", "data": 1}] * 11), ValueError, "Too many events"),
+    (
+        "batch: 11 events",
+        lambda p: p.trigger_batch([{"channel": "c", "name": "e", "data": 1}] * 11),
+        ValueError,
+        "Too many events",
+    ),
     ("batch: empty", lambda p: p.trigger_batch([]), ValueError, "at least one event"),
     ("batch: dict", lambda p: p.trigger_batch({"channel": "c"}), TypeError, "list of events"),
     ("batch: item not mapping", lambda p: p.trigger_batch(["x"]), TypeError, "should be a mapping"),
     ("batch: no channel", lambda p: p.trigger_batch([{"name": "e", "data": 1}]), ValueError, "no 'channel'"),
     ("batch: no name", lambda p: p.trigger_batch([{"channel": "c", "data": 1}]), ValueError, "no 'name'"),
     ("batch: no data", lambda p: p.trigger_batch([{"channel": "c", "name": "e"}]), ValueError, "no 'data'"),
-    ("batch: unknown key", lambda p: p.trigger_batch([{"channel": "c", "name": "e", "data": 1, "x": 1}]), ValueError, "unknown key"),
+    (
+        "batch: unknown key",
+        lambda p: p.trigger_batch([{"channel": "c", "name": "e", "data": 1, "x": 1}]),
+        ValueError,
+        "unknown key",
+    ),
     (
         "batch: bad socket id",
         lambda p: p.trigger_batch([{"channel": "c", "name": "e", "data": 1, "socket_id": "x"}]),
@@ -70,7 +80,9 @@ BAD_CALLS: list[tuple[str, Call, type[Exception], str]] = [
     ),
     (
         "batch: oversize event",
-        lambda p: p.trigger_batch([{"channel": "c", "name": "e", "data": 1}, {"channel": "c", "name": "e", "data": "x" * 10241}]),
+        lambda p: p.trigger_batch(
+            [{"channel": "c", "name": "e", "data": 1}, {"channel": "c", "name": "e", "data": "x" * 10241}]
+        ),
         ValueError,
         "batch event #1: Too much data",
     ),
@@ -80,7 +92,12 @@ BAD_CALLS: list[tuple[str, Call, type[Exception], str]] = [
         TypeError,
         "already_encoded",
     ),
-    ("batch: bad channel", lambda p: p.trigger_batch([{"channel": "a b", "name": "e", "data": 1}]), ValueError, "Invalid Channel"),
+    (
+        "batch: bad channel",
+        lambda p: p.trigger_batch([{"channel": "a b", "name": "e", "data": 1}]),
+        ValueError,
+        "Invalid Channel",
+    ),
     # users
     ("user: empty", lambda p: p.send_to_user("", "e", 1), ValueError, "User id is empty"),
     ("user: int", lambda p: p.send_to_user(42, "e", 1), TypeError, "user_id should be a string"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import logging
 import socket
@@ -11,7 +12,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -95,9 +96,11 @@ def test_connection_refused_raises_pusher_connection_error() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with Pusher("1", "key", "secret", ssl=False, host="127.0.0.1", port=port) as client:
-        with pytest.raises(PusherConnectionError) as info:
-            client.channels_info()
+    with (
+        Pusher("1", "key", "secret", ssl=False, host="127.0.0.1", port=port) as client,
+        pytest.raises(PusherConnectionError) as info,
+    ):
+        client.channels_info()
     assert isinstance(info.value, ConnectionError)
     assert isinstance(info.value, PusherError)
 
@@ -112,7 +115,7 @@ class ForwardProxyHandler(BaseHTTPRequestHandler):
     """A minimal HTTP forward proxy: receives absolute-form requests and relays them."""
 
     protocol_version = "HTTP/1.1"
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
 
     def _relay(self) -> None:
         type(self).seen.append(self.path)
@@ -255,4 +258,5 @@ def test_get_requests_carry_no_body_md5(pusher: Pusher) -> None:
     assert request.body == b""
     assert request.query_params["info"] == "user_count"
     post = pusher.prepare.trigger("c", "e", 1)
-    assert post.query_params["body_md5"] and post.query_params["auth_version"] == "1.0"
+    assert post.query_params["body_md5"] == hashlib.md5(post.body).hexdigest()
+    assert post.query_params["auth_version"] == "1.0"

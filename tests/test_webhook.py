@@ -137,7 +137,7 @@ def test_typed_webhook_errors_say_what_failed(
 
 
 def test_typed_webhook_error_is_a_value_error(client: Pusher) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="X-Pusher-Key"):
         client.webhook({}, b"{}")
 
 

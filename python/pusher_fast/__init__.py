@@ -1,9 +1,9 @@
 """pusher_fast: a fast, typed, drop-in replacement for the official Pusher Channels Python SDK.
 
-    from pusher_fast import Pusher
+from pusher_fast import Pusher
 
-    pusher = Pusher(app_id="1", key="...", secret="...", cluster="eu")
-    pusher.trigger("my-channel", "my-event", {"message": "hello"})
+pusher = Pusher(app_id="1", key="...", secret="...", cluster="eu")
+pusher.trigger("my-channel", "my-event", {"message": "hello"})
 """
 
 from __future__ import annotations

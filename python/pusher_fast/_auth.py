@@ -19,9 +19,8 @@ def authorize_channel(config: Config, channel: object, socket_id: object, custom
     name = validate_channel(channel, allow_server_to_user=False)
     socket = validate_socket_id(socket_id)
     channel_data = None
-    if name.startswith("presence-"):
-        if not isinstance(custom_data, Mapping) or custom_data.get("user_id") is None:
-            raise ValueError("A presence channel needs custom_data with a user_id, e.g. {'user_id': '42'}")
+    if name.startswith("presence-") and (not isinstance(custom_data, Mapping) or custom_data.get("user_id") is None):
+        raise ValueError("A presence channel needs custom_data with a user_id, e.g. {'user_id': '42'}")
     if custom_data:
         channel_data = json.dumps(custom_data, cls=config.json_encoder)
     result = {"auth": _native.channel_auth(config.key, config.secret, socket, name, channel_data)}

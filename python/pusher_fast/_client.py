@@ -383,9 +383,7 @@ class AsyncPusher(_BaseClient):
         """As :meth:`Pusher.channels_info`."""
         return self._transport.send(self.prepare.channels_info(prefix_filter, attributes))
 
-    def channel_info(
-        self, channel: str, attributes: str | Sequence[str] | None = None
-    ) -> Coroutine[Any, Any, _Result]:
+    def channel_info(self, channel: str, attributes: str | Sequence[str] | None = None) -> Coroutine[Any, Any, _Result]:
         """As :meth:`Pusher.channel_info`."""
         return self._transport.send(self.prepare.channel_info(channel, attributes))
 

@@ -149,8 +149,10 @@ def _json_class(value: object, base: type[Any], name: str) -> Any:
 def parse_master_key(raw_key: object, base64_key: object) -> bytes | None:
     """The 32-byte end-to-end encryption master key, from the base64 form or the deprecated raw 32-character form."""
     if raw_key is not None and base64_key is not None:
-        raise ValueError("Do not provide both encryption_master_key and encryption_master_key_base64. "
-                         "encryption_master_key is deprecated, provide only encryption_master_key_base64")
+        raise ValueError(
+            "Do not provide both encryption_master_key and encryption_master_key_base64. "
+            "encryption_master_key is deprecated, provide only encryption_master_key_base64"
+        )
     if base64_key is not None:
         text = ensure_text(base64_key, "encryption_master_key_base64")
         try:
@@ -158,7 +160,9 @@ def parse_master_key(raw_key: object, base64_key: object) -> bytes | None:
         except (binascii.Error, ValueError):
             raise ValueError("encryption_master_key_base64 must be valid base64") from None
         if len(decoded) != 32:
-            raise ValueError(f"encryption_master_key_base64 must be the base64 of 32 bytes, it decodes to {len(decoded)}")
+            raise ValueError(
+                f"encryption_master_key_base64 must be the base64 of 32 bytes, it decodes to {len(decoded)}"
+            )
         return decoded
     if raw_key is not None:
         warnings.warn(

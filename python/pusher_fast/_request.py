@@ -159,7 +159,7 @@ class RequestBuilder:
                 f"Cannot trigger on encrypted channel {channel}: no encryption master key was configured "
                 "(pass encryption_master_key_base64)"
             )
-        return _native.encrypt(channel, master_key, text.encode("utf-8", "surrogatepass"))
+        return _native.encrypt(channel, master_key, text.encode("utf-8"))
 
     def _batch_event(self, index: int, event: Mapping[str, Any], already_encoded: bool) -> dict[str, Any]:
         if not isinstance(event, Mapping):

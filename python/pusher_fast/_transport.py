@@ -161,9 +161,7 @@ class SyncTransport:
 class AsyncTransport:
     """One pooled keep-alive ``httpx.AsyncClient`` per AsyncPusher instance (or the caller's own client)."""
 
-    def __init__(
-        self, config: Config, options: TransportOptions, http_client: httpx.AsyncClient | None = None
-    ) -> None:
+    def __init__(self, config: Config, options: TransportOptions, http_client: httpx.AsyncClient | None = None) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise TypeError("http_client should be an httpx.AsyncClient (use Pusher for an httpx.Client)")
         self._timeout = config.timeout

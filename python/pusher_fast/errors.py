@@ -98,4 +98,3 @@ class PusherConnectionError(PusherTransportError, ConnectionError):
 
 class PusherWebhookError(PusherError, ValueError):
     """A webhook failed validation: missing headers, wrong key, bad signature, bad JSON or undecryptable data."""
-

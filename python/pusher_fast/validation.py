@@ -121,7 +121,7 @@ def validate_info(info: object) -> str | None:
         return None
     if isinstance(info, (str, bytes)):
         names = [part.strip() for part in ensure_text(info, "info").split(",")]
-    elif isinstance(info, Sequence) or isinstance(info, (set, frozenset)):
+    elif isinstance(info, (Sequence, set, frozenset)):
         names = [ensure_text(name, "info attribute") for name in info]
     else:
         raise TypeError(f"info should be a string or a list of strings, not {type(info).__name__}")

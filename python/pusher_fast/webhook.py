@@ -16,7 +16,7 @@ from pusher_fast.validation import is_encrypted_channel
 __all__ = ["Headers", "Webhook", "WebhookEvent", "parse_webhook", "validate_webhook"]
 
 Headers = Union[Mapping[str, Union[str, Sequence[str]]], Iterable[tuple[str, str]]]
-"""Request headers as a mapping (values may be lists) or as (name, value) pairs. Names are matched case-insensitively."""
+"""Request headers: a mapping (values may be lists) or (name, value) pairs. Names are matched in any case."""
 
 _LEGACY_TIME_WINDOW_MS = 300_000
 

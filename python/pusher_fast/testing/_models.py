@@ -1,0 +1,43 @@
+"""Immutable records of what the local server saw."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+__all__ = ["RecordedEvent", "RecordedRequest"]
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """One accepted event, as the server received it.
+
+    A trigger to several channels is one event with several ``channels``; each item of a batch is its own event with
+    a single channel. ``endpoint`` is ``"events"`` or ``"batch_events"``.
+    """
+
+    name: str
+    channels: tuple[str, ...]
+    data: str
+    socket_id: str | None
+    info: str | None
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One HTTP request the server handled, accepted or rejected.
+
+    ``path`` is the request path as sent, without the query string. ``query`` holds the percent-decoded query
+    parameters (auth parameters included; the last value wins if a name repeats). ``headers`` has lower-cased names
+    (repeated headers joined with ``", "``). ``body`` is the raw request body (empty when it was over the 1 MiB limit
+    and discarded). ``status`` and ``response`` are what was sent back.
+    """
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    body: bytes
+    status: int
+    response: bytes
