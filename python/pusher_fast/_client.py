@@ -28,7 +28,7 @@ _Result = dict[str, Any]
 class _BaseClient:
     """Configuration, request preparation, channel and user auth, and webhooks: everything that does no I/O."""
 
-    __slots__ = ("_config", "prepare")
+    __slots__ = ("_config", "_transport", "prepare")
 
     def __init__(
         self,
@@ -44,8 +44,13 @@ class _BaseClient:
         encryption_master_key_base64: str | bytes | None = None,
         json_encoder: type[json.JSONEncoder] | None = None,
         json_decoder: type[json.JSONDecoder] | None = None,
+        backend: Any = None,
         *,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+        proxy: str | None = None,
+        verify: VerifyTypes = True,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
+        **backend_options: Any,
     ) -> None:
         self._config = Config.build(
             app_id,
@@ -64,6 +69,17 @@ class _BaseClient:
         )
         self.prepare = RequestBuilder(self._config)
         """Builds the signed request of any API call without sending it (see :class:`RequestBuilder`)."""
+        if backend is not None:
+            self._transport = self._backend_transport(backend, backend_options)
+        else:
+            options = _transport_options(type(self).__name__, proxy, verify, backend_options, self._config.scheme)
+            self._transport = self._http_transport(options, http_client)
+
+    def _backend_transport(self, backend: Any, options: dict[str, Any]) -> Any:
+        raise TypeError(f"{type(self).__name__} does not take backend=; it sends with httpx.AsyncClient")
+
+    def _http_transport(self, options: TransportOptions, http_client: Any) -> Any:
+        raise NotImplementedError
 
     @classmethod
     def from_url(cls: type[_Client], url: str, **options: Any) -> _Client:
@@ -204,51 +220,15 @@ class Pusher(_BaseClient):
     ``ssl.SSLContext``), and ``http_client`` (your own ``httpx.Client``; you close it).
     """
 
-    __slots__ = ("_transport",)
+    __slots__ = ()
 
-    def __init__(
-        self,
-        app_id: str,
-        key: str,
-        secret: str,
-        ssl: bool = True,
-        host: str | None = None,
-        port: int | None = None,
-        timeout: float = 5,
-        cluster: str | None = None,
-        encryption_master_key: str | bytes | None = None,
-        encryption_master_key_base64: str | bytes | None = None,
-        json_encoder: type[json.JSONEncoder] | None = None,
-        json_decoder: type[json.JSONDecoder] | None = None,
-        backend: Any = None,
-        *,
-        max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
-        proxy: str | None = None,
-        verify: VerifyTypes = True,
-        http_client: httpx.Client | None = None,
-        **backend_options: Any,
-    ) -> None:
-        super().__init__(
-            app_id,
-            key,
-            secret,
-            ssl,
-            host,
-            port,
-            timeout,
-            cluster,
-            encryption_master_key,
-            encryption_master_key_base64,
-            json_encoder,
-            json_decoder,
-            max_payload_bytes=max_payload_bytes,
-        )
-        self._transport: SyncTransport | _BackendTransport
-        if backend is not None:
-            self._transport = _BackendTransport(backend, self, backend_options)
-        else:
-            options = _transport_options("Pusher", proxy, verify, backend_options, self._config.scheme)
-            self._transport = SyncTransport(self._config, options, http_client)
+    _transport: SyncTransport | _BackendTransport
+
+    def _backend_transport(self, backend: Any, options: dict[str, Any]) -> _BackendTransport:
+        return _BackendTransport(backend, self, options)
+
+    def _http_transport(self, options: TransportOptions, http_client: Any) -> SyncTransport:
+        return SyncTransport(self._config, options, http_client)
 
     def trigger(
         self,
@@ -313,48 +293,12 @@ class AsyncPusher(_BaseClient):
     One instance keeps a pool of keep-alive connections; close it with :meth:`aclose` or ``async with``.
     """
 
-    __slots__ = ("_transport",)
+    __slots__ = ()
 
-    def __init__(
-        self,
-        app_id: str,
-        key: str,
-        secret: str,
-        ssl: bool = True,
-        host: str | None = None,
-        port: int | None = None,
-        timeout: float = 5,
-        cluster: str | None = None,
-        encryption_master_key: str | bytes | None = None,
-        encryption_master_key_base64: str | bytes | None = None,
-        json_encoder: type[json.JSONEncoder] | None = None,
-        json_decoder: type[json.JSONDecoder] | None = None,
-        *,
-        max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
-        proxy: str | None = None,
-        verify: VerifyTypes = True,
-        http_client: httpx.AsyncClient | None = None,
-        **backend_options: Any,
-    ) -> None:
-        super().__init__(
-            app_id,
-            key,
-            secret,
-            ssl,
-            host,
-            port,
-            timeout,
-            cluster,
-            encryption_master_key,
-            encryption_master_key_base64,
-            json_encoder,
-            json_decoder,
-            max_payload_bytes=max_payload_bytes,
-        )
-        if "backend" in backend_options:
-            raise TypeError("AsyncPusher does not take backend=; it sends with httpx.AsyncClient")
-        options = _transport_options("AsyncPusher", proxy, verify, backend_options, self._config.scheme)
-        self._transport = AsyncTransport(self._config, options, http_client)
+    _transport: AsyncTransport
+
+    def _http_transport(self, options: TransportOptions, http_client: Any) -> AsyncTransport:
+        return AsyncTransport(self._config, options, http_client)
 
     def trigger(
         self,
