@@ -23,6 +23,8 @@ pub enum Error {
     InvalidBase64(&'static str),
     /// The ciphertext does not authenticate under the channel's shared secret.
     DecryptionFailed,
+    /// An argument breaks one of the API's rules; the message names the rule and the value.
+    InvalidInput(String),
 }
 
 impl fmt::Display for Error {
@@ -47,6 +49,7 @@ impl fmt::Display for Error {
             Self::DecryptionFailed => f.write_str(
                 "ciphertext failed to authenticate (wrong master key or channel, or tampered data)",
             ),
+            Self::InvalidInput(message) => f.write_str(message),
         }
     }
 }

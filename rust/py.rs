@@ -4,13 +4,17 @@
 //! as `PyBackedStr`: under the abi3-py39 limited API that is one UTF-8 `bytes` object, where
 //! `Cow<str>` would copy it once more into a Rust `String`.
 
+use std::borrow::Cow;
+
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PySet, PyString, PyTuple};
 
 use crate::error::Error;
-use crate::{auth, crypto, signing, webhook};
+use crate::py_json;
+use crate::request::{AppCredentials, BatchEvent, BatchField, SignedPost, TriggerEvent};
+use crate::{auth, crypto, signing, validate, webhook};
 
 impl From<Error> for PyErr {
     fn from(error: Error) -> Self {
@@ -150,14 +154,305 @@ fn verify_webhook(secret: PyBackedStr, body: &[u8], signature: PyBackedStr) -> b
     webhook::verify_webhook(&secret, body, &signature)
 }
 
+/// The text of a `str` or UTF-8 `bytes` argument; anything else is a TypeError naming `what`,
+/// worded as the official SDK's `ensure_text`.
+fn text<'a>(value: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Cow<'a, str>> {
+    if let Ok(text) = value.cast::<PyString>() {
+        return text.to_cow();
+    }
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return std::str::from_utf8(bytes.as_bytes())
+            .map(Cow::Borrowed)
+            .map_err(|_| PyValueError::new_err(format!("{what} is not valid UTF-8")));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what} should be a string instead it is a {}",
+        value.get_type().name()?
+    )))
+}
+
+/// `None` for a value the official SDK treats as absent (`None`, `""`, anything falsy).
+fn optional_text<'a>(value: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Option<Cow<'a, str>>> {
+    if !value.is_truthy()? {
+        return Ok(None);
+    }
+    text(value, what).map(Some)
+}
+
+/// Channel attributes given as `"a,b"`, or as a list, tuple or set of names.
+fn info_from(value: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    if value.is_none() {
+        return Ok(None);
+    }
+    if value.is_instance_of::<PyString>() || value.is_instance_of::<PyBytes>() {
+        let names = text(value, "info")?;
+        return Ok(validate::info(names.split(','))?);
+    }
+    let is_collection = value.is_instance_of::<PyList>()
+        || value.is_instance_of::<PyTuple>()
+        || value.is_instance_of::<PySet>()
+        || value.is_instance_of::<PyFrozenSet>();
+    if !is_collection {
+        return Err(PyTypeError::new_err(format!(
+            "info should be a string or a list of strings, not {}",
+            value.get_type().name()?
+        )));
+    }
+    let names = value
+        .try_iter()?
+        .map(|item| Ok(text(&item?, "info attribute")?.into_owned()))
+        .collect::<PyResult<Vec<String>>>()?;
+    Ok(validate::info(names.iter().map(String::as_str))?)
+}
+
+fn signed_tuple<'py>(py: Python<'py>, post: SignedPost) -> (String, String, Bound<'py, PyBytes>) {
+    let body = PyBytes::new(py, post.body.as_bytes());
+    (post.path, post.query, body)
+}
+
+/// Request building for one app: validation, data serialization, encryption and signing of
+/// `events` and `batch_events` requests in one call each.
+#[pyclass(frozen, module = "pusher_fast._native")]
+struct Signer {
+    app: AppCredentials,
+    /// Serializes what the Rust writer cannot (or every value, with a custom encoder):
+    /// `dumps(value) -> str`, i.e. `json.dumps(value, cls=..., ensure_ascii=False)`.
+    dumps: Py<PyAny>,
+    custom_encoder: bool,
+}
+
+impl Signer {
+    /// Event data as the official SDK sends it: a str as is, anything else as JSON.
+    fn data_text(&self, data: &Bound<'_, PyAny>) -> PyResult<String> {
+        if let Ok(text) = data.cast::<PyString>() {
+            return Ok(text.to_cow()?.into_owned());
+        }
+        if data.is_instance_of::<PyBytes>() || data.is_instance_of::<PyByteArray>() {
+            return Err(PyTypeError::new_err(
+                "data should be a str or a JSON-serializable value, not bytes; decode it first",
+            ));
+        }
+        if !self.custom_encoder {
+            let mut out = String::new();
+            if py_json::write_value(&mut out, data)? {
+                return Ok(out);
+            }
+        }
+        self.dumps.bind(data.py()).call1((data,))?.extract()
+    }
+
+    fn batch_event(
+        &self,
+        index: usize,
+        event: &Bound<'_, PyAny>,
+        already_encoded: bool,
+    ) -> PyResult<BatchEvent> {
+        let pairs: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> =
+            if let Ok(dict) = event.cast::<PyDict>() {
+                dict.iter().collect()
+            } else if event.hasattr("items")? && !event.is_instance_of::<PyString>() {
+                event
+                    .call_method0("items")?
+                    .try_iter()?
+                    .map(|pair| pair?.extract())
+                    .collect::<PyResult<_>>()?
+            } else {
+                return Err(PyTypeError::new_err(format!(
+                    "batch event #{index} should be a mapping, not {}",
+                    event.get_type().name()?
+                )));
+            };
+        let mut fields: BatchEvent = Vec::with_capacity(pairs.len());
+        let mut unknown: Vec<String> = Vec::new();
+        for (key, value) in pairs {
+            let key = key.str()?.to_cow()?.into_owned();
+            let Some(field) = BatchField::from_key(&key) else {
+                unknown.push(key);
+                continue;
+            };
+            let value = match field {
+                BatchField::Channel => text(&value, "channel")?.into_owned(),
+                BatchField::Name => text(&value, "event_name")?.into_owned(),
+                BatchField::Data if already_encoded && !value.is_instance_of::<PyString>() => {
+                    return Err(PyTypeError::new_err(format!(
+                        "batch event #{index}: already_encoded=True needs str data"
+                    )));
+                }
+                BatchField::Data => self.data_text(&value)?,
+                BatchField::SocketId => match optional_text(&value, "socket_id")? {
+                    Some(socket_id) => socket_id.into_owned(),
+                    None => continue,
+                },
+                BatchField::Info => match info_from(&value)? {
+                    Some(info) => info,
+                    None => continue,
+                },
+            };
+            fields.push((field, value));
+        }
+        if !unknown.is_empty() {
+            unknown.sort_unstable();
+            return Err(PyValueError::new_err(format!(
+                "batch event #{index} has unknown key(s) {}",
+                unknown.join(", ")
+            )));
+        }
+        Ok(fields)
+    }
+}
+
+#[pymethods]
+impl Signer {
+    #[new]
+    #[pyo3(signature = (app_id, key, secret, master_key, max_payload_bytes, dumps, custom_encoder))]
+    fn new(
+        app_id: String,
+        key: String,
+        secret: String,
+        master_key: Option<Vec<u8>>,
+        max_payload_bytes: usize,
+        dumps: Py<PyAny>,
+        custom_encoder: bool,
+    ) -> Self {
+        Self {
+            app: AppCredentials {
+                app_id,
+                key,
+                secret,
+                master_key,
+                max_payload_bytes,
+            },
+            dumps,
+            custom_encoder,
+        }
+    }
+
+    /// `(path, query, body)` of `POST /apps/{id}/events`.
+    #[pyo3(signature = (channels, event_name, data, socket_id, info, timestamp))]
+    #[allow(clippy::too_many_arguments)]
+    fn trigger<'py>(
+        &self,
+        py: Python<'py>,
+        channels: &Bound<'py, PyAny>,
+        event_name: &Bound<'py, PyAny>,
+        data: &Bound<'py, PyAny>,
+        socket_id: &Bound<'py, PyAny>,
+        info: &Bound<'py, PyAny>,
+        timestamp: i64,
+    ) -> PyResult<(String, String, Bound<'py, PyBytes>)> {
+        let names = channel_list(channels)?;
+        let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+        let name = text(event_name, "event_name")?;
+        let data = self.data_text(data)?;
+        let socket_id = optional_text(socket_id, "socket_id")?;
+        let info = info_from(info)?;
+        let event = TriggerEvent {
+            channels: &names,
+            name: &name,
+            data: &data,
+            socket_id: socket_id.as_deref(),
+            info: info.as_deref(),
+        };
+        Ok(signed_tuple(py, self.app.trigger(&event, timestamp)?))
+    }
+
+    /// `(path, query, body)` of `POST /apps/{id}/batch_events`. The caller's mappings are only read.
+    fn batch<'py>(
+        &self,
+        py: Python<'py>,
+        events: &Bound<'py, PyAny>,
+        already_encoded: bool,
+        timestamp: i64,
+    ) -> PyResult<(String, String, Bound<'py, PyBytes>)> {
+        let not_a_list = events.is_instance_of::<PyString>()
+            || events.is_instance_of::<PyBytes>()
+            || events.is_instance_of::<PyDict>()
+            || events.hasattr("keys")?;
+        let iterator = match events.try_iter() {
+            Ok(iterator) if !not_a_list => iterator,
+            _ => {
+                return Err(PyTypeError::new_err(
+                    "batch should be a list of events (mappings with channel, name and data)",
+                ))
+            }
+        };
+        let events = iterator.collect::<PyResult<Vec<_>>>()?;
+        validate::batch_size(events.len())?;
+        let batch = events
+            .iter()
+            .enumerate()
+            .map(|(index, event)| self.batch_event(index, event, already_encoded))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(signed_tuple(py, self.app.batch(&batch, timestamp)?))
+    }
+}
+
+/// The channels of a trigger: one name, or any iterable of names (not a mapping).
+fn channel_list<'a>(channels: &'a Bound<'_, PyAny>) -> PyResult<Vec<Cow<'a, str>>> {
+    if channels.is_instance_of::<PyString>() || channels.is_instance_of::<PyBytes>() {
+        return Ok(vec![text(channels, "channel")?]);
+    }
+    let wrong_type = || PyTypeError::new_err("Expected a single or a list of channels");
+    if channels.is_instance_of::<PyDict>() {
+        return Err(wrong_type());
+    }
+    let iterator = channels.try_iter().map_err(|_| wrong_type())?;
+    iterator
+        .map(|item| Ok(Cow::Owned(text(&item?, "channel")?.into_owned())))
+        .collect()
+}
+
+/// ValueError unless `name` is a valid channel name (see `validation.validate_channel`).
+#[pyfunction]
+fn check_channel(name: PyBackedStr, allow_server_to_user: bool) -> PyResult<()> {
+    Ok(validate::channel(&name, allow_server_to_user)?)
+}
+
+/// ValueError unless `name` is a valid event name.
+#[pyfunction]
+fn check_event_name(name: PyBackedStr) -> PyResult<()> {
+    Ok(validate::event_name(&name)?)
+}
+
+/// ValueError unless `socket_id` looks like `<digits>.<digits>`.
+#[pyfunction]
+fn check_socket_id(socket_id: PyBackedStr) -> PyResult<()> {
+    Ok(validate::socket_id(&socket_id)?)
+}
+
+/// ValueError unless `user_id` is a valid user id.
+#[pyfunction]
+fn check_user_id(user_id: PyBackedStr) -> PyResult<()> {
+    Ok(validate::user_id(&user_id)?)
+}
+
+/// ValueError unless 1 to 100 channels.
+#[pyfunction]
+fn check_channel_count(count: usize) -> PyResult<()> {
+    Ok(validate::channel_count(count)?)
+}
+
+/// ValueError when the UTF-8 form of `data` is longer than `limit` bytes.
+#[pyfunction]
+fn check_payload_size(data: PyBackedStr, limit: usize) -> PyResult<()> {
+    Ok(validate::payload_size(&data, limit)?)
+}
+
+/// Channel attributes normalised to `"a,b"`, or None; ValueError for unknown names.
+#[pyfunction]
+fn normalize_info(info: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    info_from(info)
+}
+
 #[pymodule(gil_used = false)]
 mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
     use super::{
-        channel_auth, decrypt, encrypt, hmac_sha256_hex, md5_hex, shared_secret, sign_request,
-        user_auth, verify_webhook,
+        channel_auth, check_channel, check_channel_count, check_event_name, check_payload_size,
+        check_socket_id, check_user_id, decrypt, encrypt, hmac_sha256_hex, md5_hex, normalize_info,
+        shared_secret, sign_request, user_auth, verify_webhook, Signer,
     };
 
     #[pymodule_init]

@@ -4,14 +4,23 @@ Every function is pure: no I/O, no global state. Invalid input raises ``ValueErr
 rejects an argument's type).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, final
 
 __all__ = [
+    "Signer",
     "channel_auth",
+    "check_channel",
+    "check_channel_count",
+    "check_event_name",
+    "check_payload_size",
+    "check_socket_id",
+    "check_user_id",
     "decrypt",
     "encrypt",
     "hmac_sha256_hex",
     "md5_hex",
+    "normalize_info",
     "shared_secret",
     "sign_request",
     "user_auth",
@@ -72,3 +81,59 @@ def verify_webhook(secret: str, body: bytes, signature: str) -> bool:
 
     Compared in constant time; hex of either case is accepted; anything that is not 64 hex digits is ``False``.
     """
+
+@final
+class Signer:
+    """Request building for one app: validation, data serialization, encryption and signing in one call.
+
+    ``dumps(value) -> str`` serializes what the Rust writer cannot (with ``custom_encoder``, every non-str value):
+    ``functools.partial(json.dumps, cls=encoder, ensure_ascii=False)``. Errors: TypeError for wrong types, ValueError
+    (with the official SDK's messages where its rule is the same) for invalid values.
+    """
+
+    def __init__(
+        self,
+        app_id: str,
+        key: str,
+        secret: str,
+        master_key: bytes | None,
+        max_payload_bytes: int,
+        dumps: Callable[[Any], str],
+        custom_encoder: bool,
+    ) -> None: ...
+    def trigger(
+        self,
+        channels: object,
+        event_name: object,
+        data: object,
+        socket_id: object,
+        info: object,
+        timestamp: int,
+    ) -> tuple[str, str, bytes]:
+        """``(path, query, body)`` of ``POST /apps/{id}/events``."""
+
+    def batch(
+        self, events: Iterable[Mapping[str, Any]], already_encoded: bool, timestamp: int
+    ) -> tuple[str, str, bytes]:
+        """``(path, query, body)`` of ``POST /apps/{id}/batch_events``; the caller's mappings are only read."""
+
+def check_channel(name: str, allow_server_to_user: bool) -> None:
+    """ValueError unless ``name`` is a valid channel name."""
+
+def check_channel_count(count: int) -> None:
+    """ValueError unless 1 <= count <= 100."""
+
+def check_event_name(name: str) -> None:
+    """ValueError unless ``name`` is 1 to 200 characters."""
+
+def check_socket_id(socket_id: str) -> None:
+    """ValueError unless ``socket_id`` is ``<digits>.<digits>``."""
+
+def check_user_id(user_id: str) -> None:
+    """ValueError unless ``user_id`` is 1 to 200 characters of the channel-name alphabet."""
+
+def check_payload_size(data: str, limit: int) -> None:
+    """ValueError when the UTF-8 form of ``data`` is longer than ``limit`` bytes."""
+
+def normalize_info(info: object) -> str | None:
+    """Channel attributes as ``"a,b"`` (from a str or a list/tuple/set of names), or None; ValueError if unknown."""

@@ -1,40 +1,31 @@
-"""Building signed requests: pure, no I/O, shared by the sync and async clients and by bring-your-own-HTTP users."""
+"""Building signed requests: pure, no I/O, shared by the sync and async clients and by bring-your-own-HTTP users.
+
+Events are validated, serialized, encrypted and signed by the Rust core in one call per request
+(:class:`pusher_fast._native.Signer`); the rest of the API signs with :func:`pusher_fast._native.sign_request`.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from pusher_fast import _native
 from pusher_fast._config import Config, ensure_text
 from pusher_fast._version import __version__
-from pusher_fast.validation import (
-    MAX_BATCH_SIZE,
-    SERVER_TO_USER_PREFIX,
-    check_payload_size,
-    is_encrypted_channel,
-    serialize_data,
-    validate_channel,
-    validate_channels,
-    validate_event_name,
-    validate_info,
-    validate_socket_id,
-    validate_user_id,
-)
+from pusher_fast.validation import SERVER_TO_USER_PREFIX, validate_channel, validate_info, validate_user_id
 
 __all__ = ["PreparedRequest", "RequestBuilder"]
 
 LIBRARY_HEADER = f"pusher-fast {__version__}"
 _GET_HEADERS: Mapping[str, str] = {"X-Pusher-Library": LIBRARY_HEADER}
 _POST_HEADERS: Mapping[str, str] = {"Content-Type": "application/json", "X-Pusher-Library": LIBRARY_HEADER}
-_BATCH_EVENT_KEYS = frozenset({"channel", "name", "data", "socket_id", "info"})
+_PREFIX_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=@,.;#")
 
 
-@dataclass(frozen=True)
 class PreparedRequest:
     """A signed request, ready to send with any HTTP client: ``method``, ``url``, ``headers`` and ``body``.
 
@@ -42,12 +33,17 @@ class PreparedRequest:
     it keep working. The signed query string is left out of ``repr()``: it can be replayed for a few minutes.
     """
 
-    method: str
-    base_url: str
-    path: str
-    query_string: str = field(repr=False)
-    headers: Mapping[str, str] = field(repr=False)
-    body: bytes = field(repr=False)
+    __slots__ = ("base_url", "body", "headers", "method", "path", "query_string")
+
+    def __init__(
+        self, method: str, base_url: str, path: str, query_string: str, headers: Mapping[str, str], body: bytes
+    ) -> None:
+        self.method = method
+        self.base_url = base_url
+        self.path = path
+        self.query_string = query_string
+        self.headers = headers
+        self.body = body
 
     @property
     def url(self) -> str:
@@ -61,6 +57,29 @@ class PreparedRequest:
     def query_params(self) -> dict[str, str]:
         return dict(urllib.parse.parse_qsl(self.query_string, keep_blank_values=True))
 
+    def __repr__(self) -> str:
+        return f"PreparedRequest(method={self.method!r}, base_url={self.base_url!r}, path={self.path!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PreparedRequest):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _signer(config: Config) -> _native.Signer:
+    dumps = functools.partial(json.dumps, cls=config.json_encoder, ensure_ascii=False)
+    return _native.Signer(
+        config.app_id,
+        config.key,
+        config.secret,
+        config.encryption_master_key,
+        config.max_payload_bytes,
+        dumps,
+        config.json_encoder is not None,
+    )
+
 
 class RequestBuilder:
     """Validates arguments and signs requests for each API call, without sending anything.
@@ -70,10 +89,12 @@ class RequestBuilder:
     you get for it with :func:`pusher_fast.parse_response`.
     """
 
-    __slots__ = ("_config",)
+    __slots__ = ("_base_url", "_config", "_signer")
 
     def __init__(self, config: Config) -> None:
         self._config = config
+        self._base_url = config.base_url
+        self._signer = _signer(config)
 
     def trigger(
         self,
@@ -83,17 +104,13 @@ class RequestBuilder:
         socket_id: str | None = None,
         info: str | Sequence[str] | None = None,
     ) -> PreparedRequest:
-        """``POST /apps/{id}/events``: one event on 1 to 100 channels."""
-        names = validate_channels(channels)
-        event = validate_event_name(event_name)
-        payload = self._payload(names, data)
-        body: dict[str, Any] = {"name": event, "channels": names, "data": payload}
-        if socket_id:
-            body["socket_id"] = validate_socket_id(socket_id)
-        info_text = validate_info(info)
-        if info_text:
-            body["info"] = info_text
-        return self._post("events", body)
+        """``POST /apps/{id}/events``: one event on 1 to 100 channels.
+
+        ``data`` is sent as is when it is a str, as JSON otherwise (the official SDK's format); on a
+        ``private-encrypted-`` channel it is encrypted first, and the size limit applies to what is sent.
+        """
+        path, query, body = self._signer.trigger(channels, event_name, data, socket_id, info, int(time.time()))
+        return PreparedRequest("POST", self._base_url, path, query, _POST_HEADERS, body)
 
     def send_to_user(self, user_id: str, event_name: str, data: Any) -> PreparedRequest:
         """An event for every connection of one signed-in user (the ``#server-to-user-<id>`` channel)."""
@@ -106,14 +123,8 @@ class RequestBuilder:
         The caller's mappings are never modified. With ``already_encoded=True`` every ``data`` must already be a str
         (it is then sent as is, as it would be anyway); everything else is still checked.
         """
-        if isinstance(batch, (str, bytes, Mapping)) or not isinstance(batch, Iterable):
-            raise TypeError("batch should be a list of events (mappings with channel, name and data)")
-        events = [self._batch_event(index, event, already_encoded) for index, event in enumerate(batch)]
-        if not events:
-            raise ValueError("batch must hold at least one event")
-        if len(events) > MAX_BATCH_SIZE:
-            raise ValueError(f"Too many events in batch: {len(events)}, at most {MAX_BATCH_SIZE} per request")
-        return self._post("batch_events", {"batch": events})
+        path, query, body = self._signer.batch(batch, already_encoded, int(time.time()))
+        return PreparedRequest("POST", self._base_url, path, query, _POST_HEADERS, body)
 
     def channels_info(
         self, prefix_filter: str | None = None, attributes: str | Sequence[str] | None = None
@@ -140,83 +151,21 @@ class RequestBuilder:
 
     def terminate_user_connections(self, user_id: str) -> PreparedRequest:
         """``POST /apps/{id}/users/{user_id}/terminate_connections``: disconnect every connection of a user."""
-        return self._post(f"users/{validate_user_id(user_id)}/terminate_connections", {})
-
-    def _payload(self, channels: list[str], data: Any) -> str:
-        """The event's ``data`` as sent: serialized, encrypted for an encrypted channel, size-checked."""
-        text = serialize_data(data, self._config.json_encoder)
-        if any(is_encrypted_channel(name) for name in channels):
-            if len(channels) > 1:
-                raise ValueError("You cannot trigger to multiple channels when using encrypted channels")
-            text = self._encrypt(channels[0], text)
-        check_payload_size(text, self._config.max_payload_bytes)
-        return text
-
-    def _encrypt(self, channel: str, text: str) -> str:
-        master_key = self._config.encryption_master_key
-        if master_key is None:
-            raise ValueError(
-                f"Cannot trigger on encrypted channel {channel}: no encryption master key was configured "
-                "(pass encryption_master_key_base64)"
-            )
-        return _native.encrypt(channel, master_key, text.encode("utf-8"))
-
-    def _batch_event(self, index: int, event: Mapping[str, Any], already_encoded: bool) -> dict[str, Any]:
-        if not isinstance(event, Mapping):
-            raise TypeError(f"batch event #{index} should be a mapping, not {type(event).__name__}")
-        for required in ("channel", "name", "data"):
-            if required not in event:
-                raise ValueError(f"batch event #{index} has no {required!r}")
-        unknown = sorted(str(key) for key in event if key not in _BATCH_EVENT_KEYS)
-        if unknown:
-            raise ValueError(f"batch event #{index} has unknown key(s) {', '.join(unknown)}")
-        if already_encoded and not isinstance(event["data"], str):
-            raise TypeError(f"batch event #{index}: already_encoded=True needs str data")
-        # Keys keep the caller's order so the body matches the official SDK's byte for byte.
-        out: dict[str, Any] = {}
-        for key, value in event.items():
-            if key == "channel":
-                out[key] = validate_channel(value)
-            elif key == "name":
-                out[key] = validate_event_name(value)
-            elif key == "data":
-                out[key] = None  # filled in below, once the channel is known
-            elif key == "socket_id":
-                if value:
-                    out[key] = validate_socket_id(value)
-            else:
-                info = validate_info(value)
-                if info:
-                    out[key] = info
-        try:
-            out["data"] = self._payload([out["channel"]], event["data"])
-        except ValueError as exc:
-            raise ValueError(f"batch event #{index}: {exc}") from None
-        return out
-
-    def _post(self, endpoint: str, body: Mapping[str, Any]) -> PreparedRequest:
-        # The official SDK's exact outer encoding: default separators, ASCII-escaped. Signatures cover these bytes.
-        raw = json.dumps(body).encode("ascii")
-        return self._sign("POST", f"/apps/{self._config.app_id}/{endpoint}", [], raw, _POST_HEADERS)
+        return self._sign("POST", f"users/{validate_user_id(user_id)}/terminate_connections", [], b"{}")
 
     def _get(self, endpoint: str, params: list[tuple[str, str]]) -> PreparedRequest:
-        return self._sign("GET", f"/apps/{self._config.app_id}/{endpoint}", params, None, _GET_HEADERS)
+        return self._sign("GET", endpoint, params, None)
 
-    def _sign(
-        self,
-        method: str,
-        path: str,
-        params: list[tuple[str, str]],
-        body: bytes | None,
-        headers: Mapping[str, str],
-    ) -> PreparedRequest:
+    def _sign(self, method: str, endpoint: str, params: list[tuple[str, str]], body: bytes | None) -> PreparedRequest:
         config = self._config
+        path = f"/apps/{config.app_id}/{endpoint}"
         query = _native.sign_request(config.key, config.secret, method, path, params, body, int(time.time()))
-        return PreparedRequest(method, config.base_url, path, query, headers, body or b"")
+        headers = _GET_HEADERS if body is None else _POST_HEADERS
+        return PreparedRequest(method, self._base_url, path, query, headers, body or b"")
 
 
 def _checked_prefix(prefix: object) -> str:
     text = ensure_text(prefix, "prefix_filter")
-    if not all(ch.isascii() and (ch.isalnum() or ch in "-_=@,.;#") for ch in text):
+    if not _PREFIX_CHARACTERS.issuperset(text):
         raise ValueError(f"Invalid prefix_filter: {text!r} (channel-name characters only)")
     return text

@@ -1,0 +1,361 @@
+//! Building the signed `events` and `batch_events` requests: validation, end-to-end encryption,
+//! the size check, the JSON body (byte-identical to the official Python SDK's) and the signature.
+
+use crate::crypto;
+use crate::error::Error;
+use crate::json_text::{push_string, Escape, ObjectWriter};
+use crate::signing::sign_request;
+use crate::validate;
+
+/// What every request of one app is signed with, plus the limits that apply to its events.
+pub struct AppCredentials {
+    pub app_id: String,
+    pub key: String,
+    pub secret: String,
+    pub master_key: Option<Vec<u8>>,
+    pub max_payload_bytes: usize,
+}
+
+/// A signed POST, ready to send: `POST {path}?{query}` with `body`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedPost {
+    pub path: String,
+    pub query: String,
+    pub body: String,
+}
+
+/// One event of a single `trigger`, data already serialized to its string form.
+pub struct TriggerEvent<'a> {
+    pub channels: &'a [&'a str],
+    pub name: &'a str,
+    pub data: &'a str,
+    pub socket_id: Option<&'a str>,
+    pub info: Option<&'a str>,
+}
+
+/// The members a batch event may have; any other key is refused before this point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchField {
+    Channel,
+    Name,
+    Data,
+    SocketId,
+    Info,
+}
+
+impl BatchField {
+    pub fn from_key(key: &str) -> Option<Self> {
+        match key {
+            "channel" => Some(Self::Channel),
+            "name" => Some(Self::Name),
+            "data" => Some(Self::Data),
+            "socket_id" => Some(Self::SocketId),
+            "info" => Some(Self::Info),
+            _ => None,
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::Channel => "channel",
+            Self::Name => "name",
+            Self::Data => "data",
+            Self::SocketId => "socket_id",
+            Self::Info => "info",
+        }
+    }
+}
+
+/// One batch event: its members in the caller's order (the body keeps that order, as the
+/// official SDK does), `data` already serialized. Absent optional members are simply not listed.
+pub type BatchEvent = Vec<(BatchField, String)>;
+
+impl AppCredentials {
+    /// The signed request of a `trigger`: one event on 1 to 100 channels.
+    pub fn trigger(&self, event: &TriggerEvent<'_>, timestamp: i64) -> Result<SignedPost, Error> {
+        validate::channel_count(event.channels.len())?;
+        for channel in event.channels {
+            validate::channel(channel, true)?;
+        }
+        validate::event_name(event.name)?;
+        if let Some(socket_id) = event.socket_id {
+            validate::socket_id(socket_id)?;
+        }
+        let data = self.payload(event.channels, event.data)?;
+
+        let mut body = String::with_capacity(64 + event.name.len() + data.len() * 2);
+        let mut object = ObjectWriter::open(&mut body);
+        object.string("name", event.name, Escape::Ascii);
+        let channels = object.key("channels", Escape::Ascii);
+        channels.push('[');
+        for (index, channel) in event.channels.iter().enumerate() {
+            if index > 0 {
+                channels.push_str(", ");
+            }
+            push_string(channels, channel, Escape::Ascii);
+        }
+        channels.push(']');
+        object.string("data", &data, Escape::Ascii);
+        if let Some(socket_id) = event.socket_id {
+            object.string("socket_id", socket_id, Escape::Ascii);
+        }
+        if let Some(info) = event.info {
+            object.string("info", info, Escape::Ascii);
+        }
+        object.close();
+        self.post("events", body, timestamp)
+    }
+
+    /// The signed request of a `trigger_batch`: 1 to 10 events, each on its own channel.
+    ///
+    /// Errors name the event: `batch event #3: Invalid Channel: ...`.
+    pub fn batch(&self, events: &[BatchEvent], timestamp: i64) -> Result<SignedPost, Error> {
+        validate::batch_size(events.len())?;
+        let mut body = String::with_capacity(16 + events.len() * 128);
+        body.push_str("{\"batch\": [");
+        for (index, event) in events.iter().enumerate() {
+            if index > 0 {
+                body.push_str(", ");
+            }
+            self.push_batch_event(&mut body, event)
+                .map_err(|error| Error::InvalidInput(format!("batch event #{index}: {error}")))?;
+        }
+        body.push_str("]}");
+        self.post("batch_events", body, timestamp)
+    }
+
+    fn push_batch_event(&self, body: &mut String, event: &BatchEvent) -> Result<(), Error> {
+        let field = |wanted: BatchField| {
+            event
+                .iter()
+                .find(|(field, _)| *field == wanted)
+                .map(|(_, value)| value.as_str())
+        };
+        let missing =
+            |wanted: BatchField| Error::InvalidInput(format!("has no '{}'", wanted.key()));
+        let channel = field(BatchField::Channel).ok_or_else(|| missing(BatchField::Channel))?;
+        let name = field(BatchField::Name).ok_or_else(|| missing(BatchField::Name))?;
+        let data = field(BatchField::Data).ok_or_else(|| missing(BatchField::Data))?;
+        validate::channel(channel, true)?;
+        validate::event_name(name)?;
+        if let Some(socket_id) = field(BatchField::SocketId) {
+            validate::socket_id(socket_id)?;
+        }
+        let data = self.payload(&[channel], data)?;
+
+        let mut object = ObjectWriter::open(body);
+        for (field, value) in event {
+            let value = if *field == BatchField::Data {
+                &data
+            } else {
+                value
+            };
+            object.string(field.key(), value, Escape::Ascii);
+        }
+        object.close();
+        Ok(())
+    }
+
+    /// Event data as sent: encrypted for an encrypted channel, then size-checked.
+    fn payload(&self, channels: &[&str], data: &str) -> Result<String, Error> {
+        let data = match channels
+            .iter()
+            .find(|name| validate::is_encrypted_channel(name))
+        {
+            None => data.to_owned(),
+            Some(_) if channels.len() > 1 => {
+                return Err(Error::InvalidInput(
+                    "You cannot trigger to multiple channels when using encrypted channels"
+                        .to_owned(),
+                ));
+            }
+            Some(channel) => {
+                let master_key = self.master_key.as_deref().ok_or_else(|| {
+                    Error::InvalidInput(format!(
+                        "Cannot trigger on encrypted channel {channel}: no encryption master key \
+                         was configured (pass encryption_master_key_base64)"
+                    ))
+                })?;
+                crypto::encrypt(channel, master_key, data.as_bytes(), None)?
+            }
+        };
+        validate::payload_size(&data, self.max_payload_bytes)?;
+        Ok(data)
+    }
+
+    fn post(&self, endpoint: &str, body: String, timestamp: i64) -> Result<SignedPost, Error> {
+        let path = format!("/apps/{}/{endpoint}", self.app_id);
+        let no_params: [(&str, &str); 0] = [];
+        let query = sign_request(
+            &self.key,
+            &self.secret,
+            "POST",
+            &path,
+            &no_params,
+            Some(body.as_bytes()),
+            timestamp,
+        )?;
+        Ok(SignedPost { path, query, body })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signing::md5_hex;
+
+    fn credentials(master_key: Option<Vec<u8>>) -> AppCredentials {
+        AppCredentials {
+            app_id: "4".to_owned(),
+            key: "key".to_owned(),
+            secret: "secret".to_owned(),
+            master_key,
+            max_payload_bytes: 10240,
+        }
+    }
+
+    fn event<'a>(channels: &'a [&'a str], data: &'a str) -> TriggerEvent<'a> {
+        TriggerEvent {
+            channels,
+            name: "my-event",
+            data,
+            socket_id: None,
+            info: None,
+        }
+    }
+
+    fn message(result: Result<SignedPost, Error>) -> String {
+        result.unwrap_err().to_string()
+    }
+
+    // The bodies below are what pusher 3.3.4 sends for the same call (json.dumps of the params).
+    #[test]
+    fn trigger_body_matches_the_official_sdk() {
+        let post = credentials(None)
+            .trigger(&event(&["a", "b"], "{\"x\": \"é\"}"), 1000)
+            .unwrap();
+        assert_eq!(post.path, "/apps/4/events");
+        assert_eq!(
+            post.body,
+            r#"{"name": "my-event", "channels": ["a", "b"], "data": "{\"x\": \"\u00e9\"}"}"#
+        );
+        assert!(post
+            .query
+            .contains(&format!("body_md5={}", md5_hex(post.body.as_bytes()))));
+        assert!(post.query.starts_with("auth_key=key&auth_signature="));
+    }
+
+    #[test]
+    fn trigger_optional_members() {
+        let mut with_options = event(&["a"], "d");
+        with_options.socket_id = Some("1.2");
+        with_options.info = Some("user_count");
+        let post = credentials(None).trigger(&with_options, 1000).unwrap();
+        assert_eq!(
+            post.body,
+            r#"{"name": "my-event", "channels": ["a"], "data": "d", "socket_id": "1.2", "info": "user_count"}"#
+        );
+    }
+
+    #[test]
+    fn trigger_validation() {
+        let creds = credentials(None);
+        assert_eq!(
+            message(creds.trigger(&event(&[], "d"), 1)),
+            "Expected at least one channel, got an empty list"
+        );
+        assert_eq!(
+            message(creds.trigger(&event(&["a b"], "d"), 1)),
+            "Invalid Channel: a b"
+        );
+        let mut bad_socket = event(&["a"], "d");
+        bad_socket.socket_id = Some("x");
+        assert_eq!(
+            message(creds.trigger(&bad_socket, 1)),
+            "Invalid socket ID: x"
+        );
+        let big = "x".repeat(10241);
+        assert_eq!(
+            message(creds.trigger(&event(&["a"], &big), 1)),
+            "Too much data: Event data is 10241 bytes, the limit is 10240"
+        );
+    }
+
+    #[test]
+    fn encrypted_trigger() {
+        let key = vec![7u8; 32];
+        let creds = credentials(Some(key.clone()));
+        let post = creds
+            .trigger(&event(&["private-encrypted-x"], "secret"), 1)
+            .unwrap();
+        assert!(post.body.contains(r#"\"ciphertext\": \""#));
+        assert!(!post.body.contains("secret\""));
+        assert_eq!(
+            message(creds.trigger(&event(&["private-encrypted-x", "b"], "d"), 1)),
+            "You cannot trigger to multiple channels when using encrypted channels"
+        );
+        assert!(
+            message(credentials(None).trigger(&event(&["private-encrypted-x"], "d"), 1))
+                .starts_with(
+                    "Cannot trigger on encrypted channel private-encrypted-x: no encryption"
+                )
+        );
+        // 7600 bytes of plaintext fit; the envelope of 7700 is over 10240 bytes.
+        assert!(creds
+            .trigger(&event(&["private-encrypted-x"], &"x".repeat(7600)), 1)
+            .is_ok());
+        assert!(
+            message(creds.trigger(&event(&["private-encrypted-x"], &"x".repeat(7700)), 1))
+                .starts_with("Too much data: Event data is 10351 bytes")
+        );
+    }
+
+    #[test]
+    fn batch_keeps_caller_key_order() {
+        let events = vec![
+            vec![
+                (BatchField::Name, "e".to_owned()),
+                (BatchField::Channel, "c".to_owned()),
+                (BatchField::Data, "1".to_owned()),
+            ],
+            vec![
+                (BatchField::Channel, "d".to_owned()),
+                (BatchField::Name, "é".to_owned()),
+                (BatchField::Data, "2".to_owned()),
+                (BatchField::SocketId, "1.1".to_owned()),
+            ],
+        ];
+        let post = credentials(None).batch(&events, 1).unwrap();
+        assert_eq!(post.path, "/apps/4/batch_events");
+        assert_eq!(
+            post.body,
+            r#"{"batch": [{"name": "e", "channel": "c", "data": "1"}, {"channel": "d", "name": "\u00e9", "data": "2", "socket_id": "1.1"}]}"#
+        );
+    }
+
+    #[test]
+    fn batch_errors_name_the_event() {
+        let creds = credentials(None);
+        let good = vec![
+            (BatchField::Channel, "c".to_owned()),
+            (BatchField::Name, "e".to_owned()),
+            (BatchField::Data, "1".to_owned()),
+        ];
+        let no_name = vec![
+            (BatchField::Channel, "c".to_owned()),
+            (BatchField::Data, "1".to_owned()),
+        ];
+        assert_eq!(
+            message(creds.batch(&[good.clone(), no_name], 1)),
+            "batch event #1: has no 'name'"
+        );
+        assert_eq!(
+            message(creds.batch(&vec![good; 11], 1)),
+            "Too many events in batch: 11, at most 10 per request"
+        );
+        assert_eq!(
+            message(creds.batch(&[], 1)),
+            "batch must hold at least one event"
+        );
+    }
+}
