@@ -91,8 +91,8 @@ class Signer:
     (with the official SDK's messages where its rule is the same) for invalid values.
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         app_id: str,
         key: str,
         secret: str,
@@ -100,7 +100,7 @@ class Signer:
         max_payload_bytes: int,
         dumps: Callable[[Any], str],
         custom_encoder: bool,
-    ) -> None: ...
+    ) -> Signer: ...
     def trigger(
         self,
         channels: object,
