@@ -5,15 +5,18 @@
 //! JSON) exposes them as `pusher_fast._native`.
 
 pub mod auth;
+pub mod bulk;
 pub mod crypto;
 pub mod error;
 pub mod json_text;
 pub mod request;
+pub mod sender;
 pub mod signing;
 pub mod validate;
 pub mod webhook;
 
 mod py;
 mod py_json;
+mod py_sender;
 
 pub use error::Error;

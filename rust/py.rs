@@ -7,13 +7,15 @@
 use std::borrow::Cow;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PySet, PyString, PyTuple};
 
+use crate::bulk::{PackedBatch, Packer};
 use crate::error::Error;
 use crate::py_json;
-use crate::request::{AppCredentials, BatchEvent, BatchField, SignedPost, TriggerEvent};
+use crate::request::{AppCredentials, BatchEvent, BatchField, BulkItem, SignedPost, TriggerEvent};
 use crate::{auth, crypto, signing, validate, webhook};
 
 impl From<Error> for PyErr {
@@ -387,6 +389,183 @@ impl Signer {
     }
 }
 
+/// The keys a bulk event may have.
+const BULK_EVENT_KEYS: [&str; 5] = ["channel", "channels", "name", "data", "socket_id"];
+
+/// One member of a bulk event mapping, or None when it is absent.
+fn member<'py>(
+    event: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if let Ok(dict) = event.cast::<PyDict>() {
+        return dict.get_item(key);
+    }
+    match event.get_item(key) {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if error.is_instance_of::<pyo3::exceptions::PyKeyError>(event.py()) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Turns a stream of events into signed `batch_events` requests, lane by lane, keeping each
+/// channel's events in order (see `bulk.rs`). Used by the bulk publisher.
+#[pyclass(module = "pusher_fast._native")]
+struct BulkPacker {
+    packer: Packer,
+}
+
+impl BulkPacker {
+    fn items_of(signer: &Signer, index: u64, event: &Bound<'_, PyAny>) -> PyResult<Vec<BulkItem>> {
+        let py = event.py();
+        if !(event.is_instance_of::<PyDict>() || event.hasattr(intern!(py, "keys"))?) {
+            return Err(PyTypeError::new_err(format!(
+                "event should be a mapping with channel (or channels), name and data, not {}",
+                event.get_type().name()?
+            )));
+        }
+        let channel = member(event, intern!(py, "channel"))?;
+        let channels = member(event, intern!(py, "channels"))?;
+        let name = member(event, intern!(py, "name"))?;
+        let data = member(event, intern!(py, "data"))?;
+        let socket_id = member(event, intern!(py, "socket_id"))?;
+        let known = [&channel, &channels, &name, &data, &socket_id]
+            .iter()
+            .filter(|value| value.is_some())
+            .count();
+        if event.len()? > known {
+            let mut unknown = Vec::new();
+            for key in event.try_iter()? {
+                let key = key?.str()?.to_cow()?.into_owned();
+                if !BULK_EVENT_KEYS.contains(&key.as_str()) {
+                    unknown.push(key);
+                }
+            }
+            unknown.sort_unstable();
+            return Err(PyValueError::new_err(format!(
+                "event has unknown key(s) {}",
+                unknown.join(", ")
+            )));
+        }
+        let names = match (&channel, &channels) {
+            (Some(channel), None) => vec![text(channel, "channel")?],
+            (None, Some(channels)) => channel_list(channels)?,
+            (Some(_), Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "event has both 'channel' and 'channels'; give one",
+                ))
+            }
+            (None, None) => return Err(PyValueError::new_err("event has no 'channel'")),
+        };
+        let name = name.ok_or_else(|| PyValueError::new_err("event has no 'name'"))?;
+        let data = data.ok_or_else(|| PyValueError::new_err("event has no 'data'"))?;
+        let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+        let name = text(&name, "event_name")?;
+        let data = signer.data_text(&data)?;
+        let socket_id = match &socket_id {
+            Some(value) => optional_text(value, "socket_id")?,
+            None => None,
+        };
+        let event = TriggerEvent {
+            channels: &names,
+            name: &name,
+            data: &data,
+            socket_id: socket_id.as_deref(),
+            info: None,
+        };
+        Ok(signer.app.bulk_items(index, &event)?)
+    }
+}
+
+/// `(lane, "path?query", body, event indices)` of one packed batch.
+type PackedRequest<'py> = (usize, String, Bound<'py, PyBytes>, Vec<u64>);
+
+fn signed_batch<'py>(
+    py: Python<'py>,
+    signer: &Signer,
+    batch: &PackedBatch,
+    timestamp: i64,
+) -> PyResult<PackedRequest<'py>> {
+    let post = signer.app.batch_of_items(&batch.items, timestamp)?;
+    let indices = batch.items.iter().map(|item| item.event_index).collect();
+    let body = PyBytes::new(py, post.body.as_bytes());
+    Ok((
+        batch.lane,
+        format!("{}?{}", post.path, post.query),
+        body,
+        indices,
+    ))
+}
+
+#[pymethods]
+impl BulkPacker {
+    #[new]
+    fn new(lanes: usize) -> PyResult<Self> {
+        if lanes == 0 {
+            return Err(PyValueError::new_err("lanes must be at least 1"));
+        }
+        Ok(Self {
+            packer: Packer::new(lanes),
+        })
+    }
+
+    /// Packs `events` (numbered from `first_index`). Returns the requests of the batches that
+    /// became full, `(index, exception)` for every event that failed validation, and
+    /// `(index, copies)` for every event that went to more than one channel.
+    #[allow(clippy::type_complexity)]
+    fn pack<'py>(
+        &mut self,
+        py: Python<'py>,
+        signer: &Signer,
+        events: &Bound<'py, PyAny>,
+        first_index: u64,
+        timestamp: i64,
+    ) -> PyResult<(
+        Vec<PackedRequest<'py>>,
+        Vec<(u64, Py<PyAny>)>,
+        Vec<(u64, usize)>,
+    )> {
+        let mut requests = Vec::new();
+        let mut failures = Vec::new();
+        let mut multi = Vec::new();
+        for (offset, event) in events.try_iter()?.enumerate() {
+            let index = first_index + offset as u64;
+            match Self::items_of(signer, index, &event?) {
+                Ok(items) => {
+                    if items.len() > 1 {
+                        multi.push((index, items.len()));
+                    }
+                    for item in items {
+                        if let Some(batch) = self.packer.push(item) {
+                            requests.push(signed_batch(py, signer, &batch, timestamp)?);
+                        }
+                    }
+                }
+                Err(error) => failures.push((index, error.into_value(py).into_any())),
+            }
+        }
+        Ok((requests, failures, multi))
+    }
+
+    /// The requests of every partly filled batch; call once the stream has ended.
+    fn flush<'py>(
+        &mut self,
+        py: Python<'py>,
+        signer: &Signer,
+        timestamp: i64,
+    ) -> PyResult<Vec<PackedRequest<'py>>> {
+        self.packer
+            .flush()
+            .iter()
+            .map(|batch| signed_batch(py, signer, batch, timestamp))
+            .collect()
+    }
+
+    /// Items waiting in partly filled batches.
+    fn pending(&self) -> usize {
+        self.packer.pending()
+    }
+}
+
 /// The channels of a trigger: one name, or any iterable of names (not a mapping).
 fn channel_list<'a>(channels: &'a Bound<'_, PyAny>) -> PyResult<Vec<Cow<'a, str>>> {
     if channels.is_instance_of::<PyString>() || channels.is_instance_of::<PyBytes>() {
@@ -452,8 +631,10 @@ mod _native {
     use super::{
         channel_auth, check_channel, check_channel_count, check_event_name, check_payload_size,
         check_socket_id, check_user_id, decrypt, encrypt, hmac_sha256_hex, md5_hex, normalize_info,
-        shared_secret, sign_request, user_auth, verify_webhook, Signer,
+        shared_secret, sign_request, user_auth, verify_webhook, BulkPacker, Signer,
     };
+    #[pymodule_export]
+    use crate::py_sender::NativeSender;
 
     #[pymodule_init]
     fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {

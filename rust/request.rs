@@ -66,6 +66,19 @@ impl BatchField {
     }
 }
 
+/// One event on one channel, validated, data final (encrypted where the channel asks for it):
+/// what the bulk publisher packs into `batch_events` requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkItem {
+    /// Position of the event in the caller's stream; a multi-channel event gives one item per
+    /// channel, all with the same index.
+    pub event_index: u64,
+    pub channel: String,
+    pub name: String,
+    pub data: String,
+    pub socket_id: Option<String>,
+}
+
 /// One batch event: its members in the caller's order (the body keeps that order, as the
 /// official SDK does), `data` already serialized. Absent optional members are simply not listed.
 pub type BatchEvent = Vec<(BatchField, String)>;
@@ -154,6 +167,58 @@ impl AppCredentials {
         }
         object.close();
         Ok(())
+    }
+
+    /// The items of one bulk event: one per channel, each validated and with its final data.
+    pub fn bulk_items(
+        &self,
+        event_index: u64,
+        event: &TriggerEvent<'_>,
+    ) -> Result<Vec<BulkItem>, Error> {
+        validate::channel_count(event.channels.len())?;
+        for channel in event.channels {
+            validate::channel(channel, true)?;
+        }
+        validate::event_name(event.name)?;
+        if let Some(socket_id) = event.socket_id {
+            validate::socket_id(socket_id)?;
+        }
+        // A multi-channel event cannot hold an encrypted channel, so the data is shared.
+        let data = self.payload(event.channels, event.data)?;
+        Ok(event
+            .channels
+            .iter()
+            .map(|channel| BulkItem {
+                event_index,
+                channel: (*channel).to_owned(),
+                name: event.name.to_owned(),
+                data: data.clone(),
+                socket_id: event.socket_id.map(str::to_owned),
+            })
+            .collect())
+    }
+
+    /// The signed `batch_events` request of up to 10 already validated items.
+    pub fn batch_of_items(&self, items: &[BulkItem], timestamp: i64) -> Result<SignedPost, Error> {
+        validate::batch_size(items.len())?;
+        let capacity: usize = items.iter().map(|item| 64 + item.data.len() * 2).sum();
+        let mut body = String::with_capacity(16 + capacity);
+        body.push_str("{\"batch\": [");
+        for (index, item) in items.iter().enumerate() {
+            if index > 0 {
+                body.push_str(", ");
+            }
+            let mut object = ObjectWriter::open(&mut body);
+            object.string("channel", &item.channel, Escape::Ascii);
+            object.string("name", &item.name, Escape::Ascii);
+            object.string("data", &item.data, Escape::Ascii);
+            if let Some(socket_id) = &item.socket_id {
+                object.string("socket_id", socket_id, Escape::Ascii);
+            }
+            object.close();
+        }
+        body.push_str("]}");
+        self.post("batch_events", body, timestamp)
     }
 
     /// Event data as sent: encrypted for an encrypted channel, then size-checked.

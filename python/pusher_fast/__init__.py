@@ -8,6 +8,7 @@ pusher.trigger("my-channel", "my-event", {"message": "hello"})
 
 from __future__ import annotations
 
+from pusher_fast._bulk import BulkResult, FailedEvent
 from pusher_fast._client import AsyncPusher, Pusher
 from pusher_fast._request import PreparedRequest, RequestBuilder
 from pusher_fast._transport import parse_response
@@ -16,6 +17,7 @@ from pusher_fast.errors import (
     PusherBadAuth,
     PusherBadRequest,
     PusherBadStatus,
+    PusherBulkError,
     PusherConnectionError,
     PusherError,
     PusherForbidden,
@@ -28,11 +30,14 @@ from pusher_fast.webhook import Webhook, WebhookEvent
 
 __all__ = [
     "AsyncPusher",
+    "BulkResult",
+    "FailedEvent",
     "PreparedRequest",
     "Pusher",
     "PusherBadAuth",
     "PusherBadRequest",
     "PusherBadStatus",
+    "PusherBulkError",
     "PusherConnectionError",
     "PusherError",
     "PusherForbidden",

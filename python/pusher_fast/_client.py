@@ -6,6 +6,7 @@ prepared request is sent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
@@ -13,7 +14,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from pusher_fast import _auth
+from pusher_fast import _auth, _bulk
+from pusher_fast._bulk import BulkResult
 from pusher_fast._config import DEFAULT_MAX_PAYLOAD_BYTES, Config, parse_pusher_url, read_url_from_env
 from pusher_fast._request import PreparedRequest, RequestBuilder
 from pusher_fast._transport import AsyncTransport, SyncTransport, TransportOptions, VerifyTypes
@@ -28,7 +30,7 @@ _Result = dict[str, Any]
 class _BaseClient:
     """Configuration, request preparation, channel and user auth, and webhooks: everything that does no I/O."""
 
-    __slots__ = ("_config", "_transport", "prepare")
+    __slots__ = ("_config", "_transport", "_transport_options", "prepare")
 
     def __init__(
         self,
@@ -71,9 +73,11 @@ class _BaseClient:
         """Builds the signed request of any API call without sending it (see :class:`RequestBuilder`)."""
         if backend is not None:
             self._transport = self._backend_transport(backend, backend_options)
+            self._transport_options = TransportOptions(proxy=proxy, verify=verify)
         else:
             options = _transport_options(type(self).__name__, proxy, verify, backend_options, self._config.scheme)
             self._transport = self._http_transport(options, http_client)
+            self._transport_options = options
 
     def _backend_transport(self, backend: Any, options: dict[str, Any]) -> Any:
         raise TypeError(f"{type(self).__name__} does not take backend=; it sends with httpx.AsyncClient")
@@ -273,6 +277,33 @@ class Pusher(_BaseClient):
         """Disconnect every connection of a user."""
         return self._transport.send(self.prepare.terminate_user_connections(user_id))
 
+    def trigger_many(
+        self,
+        events: Iterable[Mapping[str, Any]],
+        *,
+        max_in_flight: int = 16,
+        retries: int = 0,
+        backoff: float = 0.1,
+        max_backoff: float = 10.0,
+    ) -> BulkResult:
+        """Publish any number of events, as fast as the connection allows, with bounded memory.
+
+        ``events`` is any iterable (a generator is fine) of mappings with ``channel`` (or ``channels``), ``name``,
+        ``data`` and optionally ``socket_id``. They are packed into ``batch_events`` requests of ten (a multi-channel
+        event once per channel), with up to ``max_in_flight`` requests in flight; the events of one channel arrive in
+        the order given. Every event is either counted in ``result.sent`` or listed in ``result.failed`` with the
+        exception that stopped it (invalid events do not stop the others).
+
+        ``retries`` (off by default) resends a request after a connection error, a timeout, a 5xx or a 429, with
+        exponential backoff and jitter (``backoff`` doubling up to ``max_backoff`` seconds, or the server's
+        Retry-After). A request that timed out may have been delivered, so retrying it can deliver events twice.
+
+        Requests go through pusher_fast's native HTTP client (the same host, timeout, proxy and TLS settings), not
+        through ``http_client`` or ``backend``.
+        """
+        options = _bulk.BulkOptions(max_in_flight, retries, backoff, max_backoff)
+        return _bulk.publish(self._config, self._transport_options, self.prepare._signer, events, options)
+
     def close(self) -> None:
         """Close the connection pool (not a caller-supplied ``http_client``)."""
         self._transport.close()
@@ -338,6 +369,24 @@ class AsyncPusher(_BaseClient):
     def terminate_user_connections(self, user_id: str) -> Coroutine[Any, Any, _Result]:
         """As :meth:`Pusher.terminate_user_connections`."""
         return self._transport.send(self.prepare.terminate_user_connections(user_id))
+
+    def trigger_many(
+        self,
+        events: Iterable[Mapping[str, Any]],
+        *,
+        max_in_flight: int = 16,
+        retries: int = 0,
+        backoff: float = 0.1,
+        max_backoff: float = 10.0,
+    ) -> Coroutine[Any, Any, BulkResult]:
+        """As :meth:`Pusher.trigger_many`; the publishing runs in a worker thread, so the event loop stays free.
+
+        ``events`` is read from that thread: pass a list or a plain generator, not one that touches the loop.
+        """
+        options = _bulk.BulkOptions(max_in_flight, retries, backoff, max_backoff)
+        return asyncio.to_thread(
+            _bulk.publish, self._config, self._transport_options, self.prepare._signer, events, options
+        )
 
     async def aclose(self) -> None:
         """Close the connection pool (not a caller-supplied ``http_client``)."""

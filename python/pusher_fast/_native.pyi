@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, final
 
 __all__ = [
+    "BulkPacker",
+    "NativeSender",
     "Signer",
     "channel_auth",
     "check_channel",
@@ -137,3 +139,56 @@ def check_payload_size(data: str, limit: int) -> None:
 
 def normalize_info(info: object) -> str | None:
     """Channel attributes as ``"a,b"`` (from a str or a list/tuple/set of names), or None; ValueError if unknown."""
+
+@final
+class BulkPacker:
+    """Packs a stream of events into signed ``batch_events`` requests, one lane per channel hash."""
+
+    def __new__(cls, lanes: int) -> BulkPacker: ...
+    def pack(
+        self, signer: Signer, events: Iterable[Any], first_index: int, timestamp: int
+    ) -> tuple[list[tuple[int, str, bytes, list[int]]], list[tuple[int, BaseException]], list[tuple[int, int]]]:
+        """Requests ``(lane, "path?query", body, event indices)`` of the batches that became full, failures
+        ``(index, exception)`` of invalid events, and ``(index, copies)`` of multi-channel events."""
+
+    def flush(self, signer: Signer, timestamp: int) -> list[tuple[int, str, bytes, list[int]]]:
+        """The requests of every partly filled batch."""
+
+    def pending(self) -> int:
+        """Items waiting in partly filled batches."""
+
+@final
+class NativeSender:
+    """A pooled keep-alive HTTP/1.1 client sending already-signed requests on its own thread.
+
+    Requests of one lane are sent one after another in submission order (retries included); lanes run
+    concurrently. Results are ``(request_id, status, body, error, attempts)``; status 0 means no HTTP response, and
+    then ``error`` starts with ``"timeout:"`` or ``"connection:"``.
+    """
+
+    def __new__(
+        cls,
+        base_url: str,
+        *,
+        timeout: float,
+        lanes: int,
+        max_queued: int,
+        headers: list[tuple[str, str]],
+        proxy: str | None = None,
+        verify: bool = True,
+        ca_file: str | None = None,
+        retries: int = 0,
+        backoff_base: float = 0.1,
+        backoff_max: float = 10.0,
+    ) -> NativeSender: ...
+    def submit(self, request_id: int, lane: int, method: str, path_and_query: str, body: bytes) -> None:
+        """Queue a request; waits (without the GIL) while ``max_queued`` requests are uncollected."""
+
+    def completed(self, wait: bool, timeout: float | None = None) -> list[tuple[int, int, bytes, str | None, int]]:
+        """Return and forget every finished request; with ``wait``, first wait for one (or the timeout)."""
+
+    def pending(self) -> int:
+        """Requests submitted and not yet returned by ``completed``."""
+
+    def close(self) -> None:
+        """Stop accepting requests and drop the pool; idempotent."""

@@ -12,17 +12,24 @@ friends work unchanged after switching the import. ::
      ├── PusherTransportError         the request got no HTTP response
      │    ├── PusherTimeout            also a built-in TimeoutError
      │    └── PusherConnectionError    also a built-in ConnectionError
-     └── PusherWebhookError           also a ValueError: a webhook that fails validation
+     ├── PusherWebhookError           also a ValueError: a webhook that fails validation
+     └── PusherBulkError              trigger_many could not read the caller's events; carries .result
 
 Invalid arguments raise the built-in ``ValueError`` and ``TypeError`` before anything is sent.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pusher_fast._bulk import BulkResult
+
 __all__ = [
     "PusherBadAuth",
     "PusherBadRequest",
     "PusherBadStatus",
+    "PusherBulkError",
     "PusherConnectionError",
     "PusherError",
     "PusherForbidden",
@@ -98,3 +105,14 @@ class PusherConnectionError(PusherTransportError, ConnectionError):
 
 class PusherWebhookError(PusherError, ValueError):
     """A webhook failed validation: missing headers, wrong key, bad signature, bad JSON or undecryptable data."""
+
+
+class PusherBulkError(PusherError):
+    """Reading the caller's events for ``trigger_many`` raised (the original is ``__cause__``).
+
+    ``result`` accounts for every event read before that: each one was sent or is listed as failed.
+    """
+
+    def __init__(self, message: str, result: BulkResult) -> None:
+        super().__init__(message)
+        self.result = result

@@ -1,0 +1,261 @@
+"""The bulk publisher behind ``trigger_many``: a stream of events, packed and sent natively, with bounded memory.
+
+Events are read from the caller's iterable in chunks. The Rust core validates, serializes, encrypts and packs them
+into ``batch_events`` requests of ten, one lane per channel hash (so each channel's events keep their order), and
+signs them; the native sender keeps one request in flight per lane. Every event ends up either counted as sent or
+listed as failed with the exception that stopped it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import ssl
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pusher_fast import _native
+from pusher_fast._config import Config
+from pusher_fast._request import LIBRARY_HEADER
+from pusher_fast._transport import TransportOptions, parse_response
+from pusher_fast.errors import PusherBulkError, PusherConnectionError, PusherHTTPError, PusherTimeout
+
+__all__ = ["BulkOptions", "BulkResult", "FailedEvent", "publish"]
+
+_CHUNK_SIZE = 512
+_RESULT_WAIT = 1.0
+
+
+@dataclass(frozen=True)
+class FailedEvent:
+    """An event that was not sent: its position in the stream, the event itself, and why."""
+
+    index: int
+    event: Any
+    error: BaseException
+
+
+@dataclass
+class BulkResult:
+    """The outcome of ``trigger_many``: every event is either counted in ``sent`` or listed in ``failed``."""
+
+    sent: int = 0
+    failed: list[FailedEvent] = field(default_factory=list)
+    requests: int = 0
+    """HTTP requests made (each carries up to 10 events)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def total(self) -> int:
+        return self.sent + len(self.failed)
+
+
+@dataclass(frozen=True)
+class BulkOptions:
+    """How ``trigger_many`` sends: concurrency, queue bound and retry policy."""
+
+    max_in_flight: int = 16
+    retries: int = 0
+    backoff: float = 0.1
+    max_backoff: float = 10.0
+    max_queued: int = 0
+    """Requests prepared but not yet finished; 0 picks ``4 * max_in_flight``."""
+
+    @property
+    def queue_bound(self) -> int:
+        return self.max_queued or 4 * self.max_in_flight
+
+    def __post_init__(self) -> None:
+        for name in ("max_in_flight", "retries", "max_queued"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} should be an integer")
+        if self.max_in_flight < 1:
+            raise ValueError(f"max_in_flight must be at least 1, got {self.max_in_flight}")
+        if self.retries < 0:
+            raise ValueError(f"retries must not be negative, got {self.retries}")
+        if self.max_queued < 0:
+            raise ValueError(f"max_queued must not be negative, got {self.max_queued}")
+        for name in ("backoff", "max_backoff"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"{name} must be a positive number of seconds")
+
+
+def _sender(config: Config, transport: TransportOptions, options: BulkOptions) -> _native.NativeSender:
+    if transport.cert is not None:
+        raise ValueError("trigger_many does not support client certificates (cert=); use trigger_batch")
+    if isinstance(transport.verify, ssl.SSLContext):
+        raise ValueError("trigger_many needs verify=True, False or a CA bundle path, not an SSLContext")
+    return _native.NativeSender(
+        config.base_url,
+        timeout=config.timeout,
+        lanes=options.max_in_flight,
+        max_queued=options.queue_bound,
+        headers=[("Content-Type", "application/json"), ("X-Pusher-Library", LIBRARY_HEADER)],
+        proxy=transport.proxy,
+        verify=transport.verify is not False,
+        ca_file=transport.verify if isinstance(transport.verify, str) else None,
+        retries=options.retries,
+        backoff_base=float(options.backoff),
+        backoff_max=float(options.max_backoff),
+    )
+
+
+def _error_for(status: int, body: bytes, error: str | None, path: str) -> BaseException:
+    """The exception a failed request would raise from ``trigger_batch``."""
+    if status == 0:
+        message = f"POST {path}: {error}"
+        return PusherTimeout(message) if (error or "").startswith("timeout") else PusherConnectionError(message)
+    try:
+        parse_response(status, body)
+    except PusherHTTPError as exc:
+        return exc
+    raise AssertionError(f"status {status} is a success")  # pragma: no cover - callers pass failures only
+
+
+class _Chunk:
+    """Events read together; kept until every item packed from them is resolved, for ``FailedEvent.event``."""
+
+    __slots__ = ("events", "first_index", "unresolved")
+
+    def __init__(self, events: list[Any], first_index: int, items: int) -> None:
+        self.events = events
+        self.first_index = first_index
+        self.unresolved = items
+
+
+class _Publisher:
+    """One ``trigger_many`` run: reads, packs, submits and accounts."""
+
+    def __init__(self, signer: _native.Signer, sender: _native.NativeSender, options: BulkOptions) -> None:
+        self._signer = signer
+        self._sender = sender
+        self._packer = _native.BulkPacker(options.max_in_flight)
+        self._max_queued = options.queue_bound
+        self._result = BulkResult()
+        self._chunks: dict[int, _Chunk] = {}
+        self._copies: dict[int, int] = {}  # multi-channel events: event index -> copies not yet resolved
+        self._failed: set[int] = set()
+        self._in_flight: dict[int, tuple[str, list[int]]] = {}
+        self._next_request = 0
+
+    def run(self, events: Iterable[Mapping[str, Any]]) -> BulkResult:
+        iterator: Iterator[Mapping[str, Any]] = iter(events)
+        index = 0
+        while True:
+            chunk: list[Any] = []
+            try:
+                # extend() keeps what it appended before an exception, so no event read is lost.
+                chunk.extend(itertools.islice(iterator, _CHUNK_SIZE))
+            except Exception as exc:
+                self._pack(chunk, index)
+                self._finish()
+                raise PusherBulkError(
+                    f"reading the events raised {type(exc).__name__} after {index + len(chunk)} events; "
+                    "every event read before is accounted for in .result",
+                    self._result,
+                ) from exc
+            if not chunk:
+                break
+            self._pack(chunk, index)
+            index += len(chunk)
+        self._finish()
+        return self._result
+
+    def _pack(self, events: list[Any], first_index: int) -> None:
+        if not events:
+            return
+        requests, failures, multi = self._packer.pack(self._signer, events, first_index, int(time.time()))
+        items = len(events) - len(failures) + sum(copies - 1 for _, copies in multi)
+        chunk_id = first_index // _CHUNK_SIZE
+        if items:
+            self._chunks[chunk_id] = _Chunk(events, first_index, items)
+        for event_index, error in failures:
+            self._fail(event_index, events[event_index - first_index], error)
+        self._copies.update(multi)
+        self._submit(requests)
+
+    def _submit(self, requests: list[tuple[int, str, bytes, list[int]]]) -> None:
+        for lane, path_and_query, body, indices in requests:
+            # The sender holds at most max_queued requests until their results are collected, so
+            # collect here rather than let submit wait for a collection that would never come.
+            while self._sender.pending() >= self._max_queued:
+                self._collect(self._sender.completed(True, _RESULT_WAIT))
+            request_id = self._next_request
+            self._next_request += 1
+            self._in_flight[request_id] = (path_and_query.partition("?")[0], indices)
+            self._sender.submit(request_id, lane, "POST", path_and_query, body)
+            self._result.requests += 1
+        self._collect(self._sender.completed(False))
+
+    def _finish(self) -> None:
+        self._submit(self._packer.flush(self._signer, int(time.time())))
+        while self._in_flight:
+            self._collect(self._sender.completed(True, _RESULT_WAIT))
+
+    def _collect(self, results: list[tuple[int, int, bytes, str | None, int]]) -> None:
+        for request_id, status, body, error, _attempts in results:
+            path, indices = self._in_flight.pop(request_id)
+            if 200 <= status < 300:
+                self._sent(indices)
+            else:
+                exception = _error_for(status, body, error, path)
+                for event_index in indices:
+                    self._fail(event_index, self._event(event_index), exception)
+            self._resolve(indices)
+
+    def _sent(self, indices: list[int]) -> None:
+        if not self._copies and not self._failed:
+            self._result.sent += len(indices)
+            return
+        for event_index in indices:
+            remaining = self._copies.get(event_index)
+            if remaining is not None:
+                if remaining > 1:
+                    self._copies[event_index] = remaining - 1
+                    continue
+                del self._copies[event_index]
+            if event_index not in self._failed:
+                self._result.sent += 1
+
+    def _fail(self, event_index: int, event: Any, error: BaseException) -> None:
+        # A multi-channel event fails once, even if several of its copies fail.
+        if event_index in self._failed:
+            return
+        self._failed.add(event_index)
+        self._copies.pop(event_index, None)
+        self._result.failed.append(FailedEvent(event_index, event, error))
+
+    def _event(self, event_index: int) -> Any:
+        chunk = self._chunks[event_index // _CHUNK_SIZE]
+        return chunk.events[event_index - chunk.first_index]
+
+    def _resolve(self, indices: list[int]) -> None:
+        for event_index in indices:
+            chunk_id = event_index // _CHUNK_SIZE
+            chunk = self._chunks[chunk_id]
+            chunk.unresolved -= 1
+            if not chunk.unresolved:
+                del self._chunks[chunk_id]
+
+
+def publish(
+    config: Config,
+    transport: TransportOptions,
+    signer: _native.Signer,
+    events: Iterable[Mapping[str, Any]],
+    options: BulkOptions,
+) -> BulkResult:
+    """Send every event of ``events``; see ``Pusher.trigger_many``."""
+    if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
+        raise TypeError("events should be an iterable of event mappings (channel or channels, name, data)")
+    sender = _sender(config, transport, options)
+    try:
+        return _Publisher(signer, sender, options).run(events)
+    finally:
+        sender.close()
