@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/pusher-fast/target
 STAMP := $(VENV)/.deps-installed
 NATIVE_STAMP := $(VENV)/.native-built
-RUST_SOURCES := $(shell find rust -name '*.rs') Cargo.toml Cargo.lock
+RUST_SOURCES := $(shell find rust -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
 
 .PHONY: help
 help: ## Show this help
@@ -33,6 +33,17 @@ test: install ## Build everything and run the Rust and Python test suites
 	cargo test --quiet --locked
 	$(BIN)/python -m pytest -q -n 2
 
+.PHONY: e2e-install
+e2e-install: ## Install the end-to-end tools into ~/.cache/pusher-fast: soketi, sockudo, pusher-js, the Node and Go SDKs
+	scripts/e2e/install.sh
+
+.PHONY: e2e
+e2e: install e2e-install ## Run only the end-to-end suite: soketi, sockudo, pusher-js and the official Node and Go SDKs
+	$(BIN)/python -m pytest tests/e2e -q -n 2 -m e2e
+
+# `make test` runs the end-to-end suite too (its pytest run collects tests/e2e), so it installs what that needs.
+test: e2e-install
+
 .PHONY: demo
 demo: install ## Run the main job against the embedded local Pusher server
 	$(BIN)/python examples/demo.py
@@ -52,9 +63,28 @@ format: install ## Format Python and Rust sources
 	$(BIN)/ruff check --fix python tests benches scripts examples
 	cargo fmt
 
+# Benchmarks: scripts/bench/setup.sh installs nginx (and soketi through scripts/e2e); the micro benchmarks' JSON goes to
+# .benchmarks/ and benches/throughput.py prints the one table of both. Scale with BENCH_* (benches/throughput.py -h).
+BENCH_DIR := .benchmarks
+BENCH_MICRO = $(BIN)/python -m pytest benches/bench_micro.py -q -p no:xdist --benchmark-enable \
+	--benchmark-group-by=group --benchmark-sort=name --benchmark-columns=median,ops,rounds \
+	--benchmark-warmup=on --benchmark-warmup-iterations=1000 --benchmark-json=$(BENCH_DIR)/micro.json
+BENCH_THROUGHPUT = $(BIN)/python benches/throughput.py --micro-json $(BENCH_DIR)/micro.json \
+	--json-out $(BENCH_DIR)/throughput.json
+
 .PHONY: bench
-bench: install ## Benchmarks: pusher_fast against the official pusher package, side by side
-	$(BIN)/python -m pytest benches -q --benchmark-enable --benchmark-columns=median,ops --benchmark-sort=name -p no:xdist
+bench: install ## Benchmarks: pusher_fast against the official pusher package, side by side (about 5 minutes)
+	scripts/bench/setup.sh
+	mkdir -p $(BENCH_DIR)
+	$(BENCH_MICRO)
+	$(BENCH_THROUGHPUT) --micro-command "$(strip $(BENCH_MICRO))"
+
+.PHONY: bench-quick
+bench-quick: install ## The same benchmarks with smaller counts and shorter runs (about 2 minutes)
+	scripts/bench/setup.sh
+	mkdir -p $(BENCH_DIR)
+	BENCH_PEDANTIC_ROUNDS=500 $(BENCH_MICRO) --benchmark-max-time=0.25
+	$(BENCH_THROUGHPUT) --quick --micro-command "BENCH_PEDANTIC_ROUNDS=500 $(strip $(BENCH_MICRO)) --benchmark-max-time=0.25"
 
 .PHONY: clean
 clean: ## Remove the virtualenv and build products of this clone

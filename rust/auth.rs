@@ -26,7 +26,23 @@ pub fn channel_auth(
     channel: &str,
     channel_data: Option<&str>,
 ) -> String {
-    let mut mac = keyed_hmac(secret.as_bytes());
+    channel_auth_keyed(
+        key,
+        keyed_hmac(secret.as_bytes()),
+        socket_id,
+        channel,
+        channel_data,
+    )
+}
+
+/// [`channel_auth`] with an HMAC already keyed with the secret (cloned from a cached one).
+pub fn channel_auth_keyed(
+    key: &str,
+    mut mac: HmacSha256,
+    socket_id: &str,
+    channel: &str,
+    channel_data: Option<&str>,
+) -> String {
     mac.update(socket_id.as_bytes());
     mac.update(b":");
     mac.update(channel.as_bytes());
@@ -40,7 +56,11 @@ pub fn channel_auth(
 /// The `auth` field authenticating the user of `socket_id`:
 /// `key:hex(HMAC-SHA256(secret, "socket_id::user::user_data"))`.
 pub fn user_auth(key: &str, secret: &str, socket_id: &str, user_data: &str) -> String {
-    let mut mac = keyed_hmac(secret.as_bytes());
+    user_auth_keyed(key, keyed_hmac(secret.as_bytes()), socket_id, user_data)
+}
+
+/// [`user_auth`] with an HMAC already keyed with the secret (cloned from a cached one).
+pub fn user_auth_keyed(key: &str, mut mac: HmacSha256, socket_id: &str, user_data: &str) -> String {
     mac.update(socket_id.as_bytes());
     mac.update(b"::user::");
     mac.update(user_data.as_bytes());

@@ -24,6 +24,11 @@ pub fn shared_secret(channel: &str, master_key: &[u8]) -> [u8; 32] {
         .into()
 }
 
+/// The shared secret as standard padded base64, the `shared_secret` of a channel authorization.
+pub fn shared_secret_base64(channel: &str, master_key: &[u8]) -> String {
+    STANDARD.encode(shared_secret(channel, master_key))
+}
+
 fn channel_cipher(channel: &str, master_key: &[u8]) -> XSalsa20Poly1305 {
     XSalsa20Poly1305::new(&Key::from(shared_secret(channel, master_key)))
 }

@@ -4,8 +4,6 @@
 //! as `PyBackedStr`: under the abi3-py39 limited API that is one UTF-8 `bytes` object, where
 //! `Cow<str>` would copy it once more into a Rust `String`.
 
-use std::borrow::Cow;
-
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -14,6 +12,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PySet, PySt
 
 use crate::bulk::{PackedBatch, Packer};
 use crate::error::Error;
+use crate::json_text::Escape;
 use crate::py_json;
 use crate::request::{AppCredentials, BatchEvent, BatchField, BulkItem, SignedPost, TriggerEvent};
 use crate::{auth, crypto, signing, validate, webhook};
@@ -156,15 +155,38 @@ fn verify_webhook(secret: PyBackedStr, body: &[u8], signature: PyBackedStr) -> b
     webhook::verify_webhook(&secret, body, &signature)
 }
 
+/// A string argument: the UTF-8 buffer Python made for it, or text built in Rust.
+enum PyText {
+    Python(PyBackedStr),
+    Rust(String),
+}
+
+impl std::ops::Deref for PyText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Self::Python(text) => text,
+            Self::Rust(text) => text,
+        }
+    }
+}
+
+impl AsRef<str> for PyText {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
 /// The text of a `str` or UTF-8 `bytes` argument; anything else is a TypeError naming `what`,
 /// worded as the official SDK's `ensure_text`.
-fn text<'a>(value: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Cow<'a, str>> {
-    if let Ok(text) = value.cast::<PyString>() {
-        return text.to_cow();
+fn text(value: &Bound<'_, PyAny>, what: &str) -> PyResult<PyText> {
+    if value.is_instance_of::<PyString>() {
+        return PyBackedStr::extract(value.as_borrowed()).map(PyText::Python);
     }
     if let Ok(bytes) = value.cast::<PyBytes>() {
         return std::str::from_utf8(bytes.as_bytes())
-            .map(Cow::Borrowed)
+            .map(|text| PyText::Rust(text.to_owned()))
             .map_err(|_| PyValueError::new_err(format!("{what} is not valid UTF-8")));
     }
     Err(PyTypeError::new_err(format!(
@@ -174,7 +196,7 @@ fn text<'a>(value: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Cow<'a, str>> {
 }
 
 /// `None` for a value the official SDK treats as absent (`None`, `""`, anything falsy).
-fn optional_text<'a>(value: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Option<Cow<'a, str>>> {
+fn optional_text(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<PyText>> {
     if !value.is_truthy()? {
         return Ok(None);
     }
@@ -202,9 +224,9 @@ fn info_from(value: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     }
     let names = value
         .try_iter()?
-        .map(|item| Ok(text(&item?, "info attribute")?.into_owned()))
-        .collect::<PyResult<Vec<String>>>()?;
-    Ok(validate::info(names.iter().map(String::as_str))?)
+        .map(|item| text(&item?, "info attribute"))
+        .collect::<PyResult<Vec<PyText>>>()?;
+    Ok(validate::info(names.iter().map(|name| &**name))?)
 }
 
 fn signed_tuple<'py>(py: Python<'py>, post: SignedPost) -> (String, String, Bound<'py, PyBytes>) {
@@ -220,14 +242,28 @@ struct Signer {
     /// Serializes what the Rust writer cannot (or every value, with a custom encoder):
     /// `dumps(value) -> str`, i.e. `json.dumps(value, cls=..., ensure_ascii=False)`.
     dumps: Py<PyAny>,
+    /// The same for channel and user data, which the official SDK writes ASCII-escaped:
+    /// `json.dumps(value, cls=...)`.
+    dumps_ascii: Py<PyAny>,
     custom_encoder: bool,
 }
 
 impl Signer {
+    /// `json.dumps(value, cls=encoder)` of auth payloads, in Rust unless there is a custom encoder.
+    fn ascii_json(&self, value: &Bound<'_, PyAny>) -> PyResult<String> {
+        if !self.custom_encoder {
+            let mut out = String::new();
+            if py_json::write_value(&mut out, value, Escape::Ascii)? {
+                return Ok(out);
+            }
+        }
+        self.dumps_ascii.bind(value.py()).call1((value,))?.extract()
+    }
+
     /// Event data as the official SDK sends it: a str as is, anything else as JSON.
-    fn data_text(&self, data: &Bound<'_, PyAny>) -> PyResult<String> {
-        if let Ok(text) = data.cast::<PyString>() {
-            return Ok(text.to_cow()?.into_owned());
+    fn data_text(&self, data: &Bound<'_, PyAny>) -> PyResult<PyText> {
+        if data.is_instance_of::<PyString>() {
+            return PyBackedStr::extract(data.as_borrowed()).map(PyText::Python);
         }
         if data.is_instance_of::<PyBytes>() || data.is_instance_of::<PyByteArray>() {
             return Err(PyTypeError::new_err(
@@ -236,11 +272,15 @@ impl Signer {
         }
         if !self.custom_encoder {
             let mut out = String::new();
-            if py_json::write_value(&mut out, data)? {
-                return Ok(out);
+            if py_json::write_value(&mut out, data, Escape::Unicode)? {
+                return Ok(PyText::Rust(out));
             }
         }
-        self.dumps.bind(data.py()).call1((data,))?.extract()
+        self.dumps
+            .bind(data.py())
+            .call1((data,))?
+            .extract()
+            .map(PyText::Rust)
     }
 
     fn batch_event(
@@ -248,7 +288,7 @@ impl Signer {
         index: usize,
         event: &Bound<'_, PyAny>,
         already_encoded: bool,
-    ) -> PyResult<BatchEvent> {
+    ) -> PyResult<BatchEvent<PyText>> {
         let pairs: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> =
             if let Ok(dict) = event.cast::<PyDict>() {
                 dict.iter().collect()
@@ -264,17 +304,19 @@ impl Signer {
                     event.get_type().name()?
                 )));
             };
-        let mut fields: BatchEvent = Vec::with_capacity(pairs.len());
+        let mut fields = Vec::with_capacity(pairs.len());
         let mut unknown: Vec<String> = Vec::new();
         for (key, value) in pairs {
-            let key = key.str()?.to_cow()?.into_owned();
-            let Some(field) = BatchField::from_key(&key) else {
-                unknown.push(key);
-                continue;
+            let field = match batch_field(&key)? {
+                Ok(field) => field,
+                Err(name) => {
+                    unknown.push(name);
+                    continue;
+                }
             };
             let value = match field {
-                BatchField::Channel => text(&value, "channel")?.into_owned(),
-                BatchField::Name => text(&value, "event_name")?.into_owned(),
+                BatchField::Channel => text(&value, "channel")?,
+                BatchField::Name => text(&value, "event_name")?,
                 BatchField::Data if already_encoded && !value.is_instance_of::<PyString>() => {
                     return Err(PyTypeError::new_err(format!(
                         "batch event #{index}: already_encoded=True needs str data"
@@ -282,11 +324,11 @@ impl Signer {
                 }
                 BatchField::Data => self.data_text(&value)?,
                 BatchField::SocketId => match optional_text(&value, "socket_id")? {
-                    Some(socket_id) => socket_id.into_owned(),
+                    Some(socket_id) => socket_id,
                     None => continue,
                 },
                 BatchField::Info => match info_from(&value)? {
-                    Some(info) => info,
+                    Some(info) => PyText::Rust(info),
                     None => continue,
                 },
             };
@@ -303,10 +345,31 @@ impl Signer {
     }
 }
 
+/// The batch member a mapping key names, or the key as text when it names none. Keys are
+/// compared by identity with the interned names first: literal dict keys are those objects.
+fn batch_field(key: &Bound<'_, PyAny>) -> PyResult<Result<BatchField, String>> {
+    let py = key.py();
+    let known = [
+        (intern!(py, "channel"), BatchField::Channel),
+        (intern!(py, "name"), BatchField::Name),
+        (intern!(py, "data"), BatchField::Data),
+        (intern!(py, "socket_id"), BatchField::SocketId),
+        (intern!(py, "info"), BatchField::Info),
+    ];
+    if let Some((_, field)) = known.iter().find(|(name, _)| key.is(*name)) {
+        return Ok(Ok(*field));
+    }
+    let name = key.str()?.to_cow()?.into_owned();
+    Ok(BatchField::from_key(&name).ok_or(name))
+}
+
 #[pymethods]
 impl Signer {
     #[new]
-    #[pyo3(signature = (app_id, key, secret, master_key, max_payload_bytes, dumps, custom_encoder))]
+    #[pyo3(signature = (
+        app_id, key, secret, master_key, max_payload_bytes, dumps, dumps_ascii, custom_encoder
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         app_id: String,
         key: String,
@@ -314,19 +377,132 @@ impl Signer {
         master_key: Option<Vec<u8>>,
         max_payload_bytes: usize,
         dumps: Py<PyAny>,
+        dumps_ascii: Py<PyAny>,
         custom_encoder: bool,
     ) -> Self {
         Self {
-            app: AppCredentials {
-                app_id,
-                key,
-                secret,
-                master_key,
-                max_payload_bytes,
-            },
+            app: AppCredentials::new(app_id, key, &secret, master_key, max_payload_bytes),
             dumps,
+            dumps_ascii,
             custom_encoder,
         }
+    }
+
+    /// `{"auth": ...}` plus `channel_data` (presence) and `shared_secret` (encrypted channels).
+    #[pyo3(signature = (channel, socket_id, custom_data))]
+    fn authorize_channel<'py>(
+        &self,
+        py: Python<'py>,
+        channel: &Bound<'py, PyAny>,
+        socket_id: &Bound<'py, PyAny>,
+        custom_data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let name = text(channel, "channel")?;
+        validate::channel(&name, false)?;
+        let socket_id = text(socket_id, "socket_id")?;
+        validate::socket_id(&socket_id)?;
+        if name.starts_with("presence-") && !has_user_id(custom_data)? {
+            return Err(PyValueError::new_err(
+                "A presence channel needs custom_data with a user_id, e.g. {'user_id': '42'}",
+            ));
+        }
+        let channel_data = if custom_data.is_truthy()? {
+            Some(self.ascii_json(custom_data)?)
+        } else {
+            None
+        };
+        let shared_secret = if validate::is_encrypted_channel(&name) {
+            let master_key = self.app.master_key.as_deref().ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "Cannot authorize encrypted channel {}: no encryption master key was \
+                     configured (pass encryption_master_key_base64)",
+                    &*name
+                ))
+            })?;
+            Some(crypto::shared_secret_base64(&name, master_key))
+        } else {
+            None
+        };
+        let auth = auth::channel_auth_keyed(
+            &self.app.key,
+            self.app.mac(),
+            &socket_id,
+            &name,
+            channel_data.as_deref(),
+        );
+        let result = PyDict::new(py);
+        result.set_item(intern!(py, "auth"), auth)?;
+        if let Some(channel_data) = channel_data {
+            result.set_item(intern!(py, "channel_data"), channel_data)?;
+        }
+        if let Some(shared_secret) = shared_secret {
+            result.set_item(intern!(py, "shared_secret"), shared_secret)?;
+        }
+        Ok(result)
+    }
+
+    /// `{"auth": ..., "user_data": ...}` for `pusher:signin`; `user_data` needs a string `id`.
+    fn authenticate_user<'py>(
+        &self,
+        py: Python<'py>,
+        socket_id: &Bound<'py, PyAny>,
+        user_data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let socket_id = text(socket_id, "socket_id")?;
+        validate::socket_id(&socket_id)?;
+        if user_data.is_none() {
+            return Err(PyValueError::new_err("user_data is null"));
+        }
+        if !(user_data.is_instance_of::<PyDict>() || user_data.hasattr(intern!(py, "keys"))?) {
+            return Err(PyTypeError::new_err(format!(
+                "user_data should be a mapping with an 'id', not {}",
+                user_data.get_type().name()?
+            )));
+        }
+        let id = user_data.call_method1(intern!(py, "get"), (intern!(py, "id"),))?;
+        if id.is_none() {
+            return Err(PyValueError::new_err("user_data has no id field"));
+        }
+        validate::user_id(&text(&id, "user_id")?)?;
+        let encoded = self.ascii_json(user_data)?;
+        let auth = auth::user_auth_keyed(&self.app.key, self.app.mac(), &socket_id, &encoded);
+        let result = PyDict::new(py);
+        result.set_item(intern!(py, "auth"), auth)?;
+        result.set_item(intern!(py, "user_data"), encoded)?;
+        Ok(result)
+    }
+
+    /// The official SDK's webhook check, for clients without a custom JSON decoder: the parsed
+    /// body, or None for a wrong key or signature, bad JSON, no `time_ms`, or a `time_ms` more
+    /// than 5 minutes from `now_ms`.
+    fn validate_webhook<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'py, PyAny>,
+        signature: &Bound<'py, PyAny>,
+        body: &[u8],
+        now_ms: f64,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let key = text(key, "key")?;
+        let signature = text(signature, "signature")?;
+        if *key != *self.app.key || !webhook::verify_webhook_keyed(self.app.mac(), body, &signature)
+        {
+            return Ok(None);
+        }
+        let Some(parsed) = py_json::parse(py, body)? else {
+            return Ok(None);
+        };
+        let Ok(dict) = parsed.cast::<PyDict>() else {
+            return Ok(None);
+        };
+        let Some(time_ms) = dict.get_item(intern!(py, "time_ms"))? else {
+            return Ok(None);
+        };
+        let fresh = match time_ms.extract::<f64>() {
+            Ok(time_ms) if time_ms != 0.0 => (now_ms - time_ms).abs() <= WEBHOOK_WINDOW_MS,
+            _ => false,
+        };
+        Ok(fresh.then_some(parsed))
     }
 
     /// `(path, query, body)` of `POST /apps/{id}/events`.
@@ -566,8 +742,26 @@ impl BulkPacker {
     }
 }
 
+/// How far the official SDK lets a webhook's `time_ms` be from now.
+const WEBHOOK_WINDOW_MS: f64 = 300_000.0;
+
+/// Whether presence `custom_data` is a mapping with a non-None `user_id`.
+fn has_user_id(custom_data: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = custom_data.py();
+    if let Ok(dict) = custom_data.cast::<PyDict>() {
+        return Ok(dict
+            .get_item(intern!(py, "user_id"))?
+            .is_some_and(|id| !id.is_none()));
+    }
+    if !custom_data.hasattr(intern!(py, "keys"))? {
+        return Ok(false);
+    }
+    let id = custom_data.call_method1(intern!(py, "get"), (intern!(py, "user_id"),))?;
+    Ok(!id.is_none())
+}
+
 /// The channels of a trigger: one name, or any iterable of names (not a mapping).
-fn channel_list<'a>(channels: &'a Bound<'_, PyAny>) -> PyResult<Vec<Cow<'a, str>>> {
+fn channel_list(channels: &Bound<'_, PyAny>) -> PyResult<Vec<PyText>> {
     if channels.is_instance_of::<PyString>() || channels.is_instance_of::<PyBytes>() {
         return Ok(vec![text(channels, "channel")?]);
     }
@@ -576,9 +770,7 @@ fn channel_list<'a>(channels: &'a Bound<'_, PyAny>) -> PyResult<Vec<Cow<'a, str>
         return Err(wrong_type());
     }
     let iterator = channels.try_iter().map_err(|_| wrong_type())?;
-    iterator
-        .map(|item| Ok(Cow::Owned(text(&item?, "channel")?.into_owned())))
-        .collect()
+    iterator.map(|item| text(&item?, "channel")).collect()
 }
 
 /// ValueError unless `name` is a valid channel name (see `validation.validate_channel`).

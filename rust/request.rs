@@ -1,19 +1,22 @@
 //! Building the signed `events` and `batch_events` requests: validation, end-to-end encryption,
 //! the size check, the JSON body (byte-identical to the official Python SDK's) and the signature.
 
+use std::borrow::Cow;
+
 use crate::crypto;
 use crate::error::Error;
 use crate::json_text::{push_string, Escape, ObjectWriter};
-use crate::signing::sign_request;
+use crate::signing::{keyed_hmac, sign_request_keyed, HmacSha256};
 use crate::validate;
 
 /// What every request of one app is signed with, plus the limits that apply to its events.
 pub struct AppCredentials {
     pub app_id: String,
     pub key: String,
-    pub secret: String,
     pub master_key: Option<Vec<u8>>,
     pub max_payload_bytes: usize,
+    /// HMAC-SHA256 keyed with the secret once; every signature starts from a clone of it.
+    mac: HmacSha256,
 }
 
 /// A signed POST, ready to send: `POST {path}?{query}` with `body`.
@@ -81,9 +84,30 @@ pub struct BulkItem {
 
 /// One batch event: its members in the caller's order (the body keeps that order, as the
 /// official SDK does), `data` already serialized. Absent optional members are simply not listed.
-pub type BatchEvent = Vec<(BatchField, String)>;
+pub type BatchEvent<S = String> = Vec<(BatchField, S)>;
 
 impl AppCredentials {
+    pub fn new(
+        app_id: String,
+        key: String,
+        secret: &str,
+        master_key: Option<Vec<u8>>,
+        max_payload_bytes: usize,
+    ) -> Self {
+        Self {
+            app_id,
+            key,
+            master_key,
+            max_payload_bytes,
+            mac: keyed_hmac(secret.as_bytes()),
+        }
+    }
+
+    /// A fresh HMAC-SHA256 keyed with the app secret.
+    pub fn mac(&self) -> HmacSha256 {
+        self.mac.clone()
+    }
+
     /// The signed request of a `trigger`: one event on 1 to 100 channels.
     pub fn trigger(&self, event: &TriggerEvent<'_>, timestamp: i64) -> Result<SignedPost, Error> {
         validate::channel_count(event.channels.len())?;
@@ -122,7 +146,11 @@ impl AppCredentials {
     /// The signed request of a `trigger_batch`: 1 to 10 events, each on its own channel.
     ///
     /// Errors name the event: `batch event #3: Invalid Channel: ...`.
-    pub fn batch(&self, events: &[BatchEvent], timestamp: i64) -> Result<SignedPost, Error> {
+    pub fn batch<S: AsRef<str>>(
+        &self,
+        events: &[BatchEvent<S>],
+        timestamp: i64,
+    ) -> Result<SignedPost, Error> {
         validate::batch_size(events.len())?;
         let mut body = String::with_capacity(16 + events.len() * 128);
         body.push_str("{\"batch\": [");
@@ -137,12 +165,16 @@ impl AppCredentials {
         self.post("batch_events", body, timestamp)
     }
 
-    fn push_batch_event(&self, body: &mut String, event: &BatchEvent) -> Result<(), Error> {
+    fn push_batch_event<S: AsRef<str>>(
+        &self,
+        body: &mut String,
+        event: &BatchEvent<S>,
+    ) -> Result<(), Error> {
         let field = |wanted: BatchField| {
             event
                 .iter()
                 .find(|(field, _)| *field == wanted)
-                .map(|(_, value)| value.as_str())
+                .map(|(_, value)| value.as_ref())
         };
         let missing =
             |wanted: BatchField| Error::InvalidInput(format!("has no '{}'", wanted.key()));
@@ -161,7 +193,7 @@ impl AppCredentials {
             let value = if *field == BatchField::Data {
                 &data
             } else {
-                value
+                value.as_ref()
             };
             object.string(field.key(), value, Escape::Ascii);
         }
@@ -192,7 +224,7 @@ impl AppCredentials {
                 event_index,
                 channel: (*channel).to_owned(),
                 name: event.name.to_owned(),
-                data: data.clone(),
+                data: data.clone().into_owned(),
                 socket_id: event.socket_id.map(str::to_owned),
             })
             .collect())
@@ -222,12 +254,12 @@ impl AppCredentials {
     }
 
     /// Event data as sent: encrypted for an encrypted channel, then size-checked.
-    fn payload(&self, channels: &[&str], data: &str) -> Result<String, Error> {
+    fn payload<'d>(&self, channels: &[&str], data: &'d str) -> Result<Cow<'d, str>, Error> {
         let data = match channels
             .iter()
             .find(|name| validate::is_encrypted_channel(name))
         {
-            None => data.to_owned(),
+            None => Cow::Borrowed(data),
             Some(_) if channels.len() > 1 => {
                 return Err(Error::InvalidInput(
                     "You cannot trigger to multiple channels when using encrypted channels"
@@ -241,7 +273,7 @@ impl AppCredentials {
                          was configured (pass encryption_master_key_base64)"
                     ))
                 })?;
-                crypto::encrypt(channel, master_key, data.as_bytes(), None)?
+                Cow::Owned(crypto::encrypt(channel, master_key, data.as_bytes(), None)?)
             }
         };
         validate::payload_size(&data, self.max_payload_bytes)?;
@@ -251,9 +283,9 @@ impl AppCredentials {
     fn post(&self, endpoint: &str, body: String, timestamp: i64) -> Result<SignedPost, Error> {
         let path = format!("/apps/{}/{endpoint}", self.app_id);
         let no_params: [(&str, &str); 0] = [];
-        let query = sign_request(
+        let query = sign_request_keyed(
             &self.key,
-            &self.secret,
+            self.mac(),
             "POST",
             &path,
             &no_params,
@@ -270,13 +302,13 @@ mod tests {
     use crate::signing::md5_hex;
 
     fn credentials(master_key: Option<Vec<u8>>) -> AppCredentials {
-        AppCredentials {
-            app_id: "4".to_owned(),
-            key: "key".to_owned(),
-            secret: "secret".to_owned(),
+        AppCredentials::new(
+            "4".to_owned(),
+            "key".to_owned(),
+            "secret",
             master_key,
-            max_payload_bytes: 10240,
-        }
+            10240,
+        )
     }
 
     fn event<'a>(channels: &'a [&'a str], data: &'a str) -> TriggerEvent<'a> {
@@ -419,7 +451,7 @@ mod tests {
             "Too many events in batch: 11, at most 10 per request"
         );
         assert_eq!(
-            message(creds.batch(&[], 1)),
+            message(creds.batch::<String>(&[], 1)),
             "batch must hold at least one event"
         );
     }

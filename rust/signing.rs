@@ -9,7 +9,7 @@ use sha2::Sha256;
 
 use crate::error::Error;
 
-pub(crate) type HmacSha256 = Hmac<Sha256>;
+pub type HmacSha256 = Hmac<Sha256>;
 
 /// Everything but the RFC 3986 unreserved characters `A-Za-z0-9-._~` is percent-encoded.
 const QUERY_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -50,7 +50,7 @@ pub(crate) type Sha256Hex = HexDigest<64>;
 type Md5Hex = HexDigest<32>;
 
 /// An HMAC-SHA256 instance keyed with `secret`.
-pub(crate) fn keyed_hmac(secret: &[u8]) -> HmacSha256 {
+pub fn keyed_hmac(secret: &[u8]) -> HmacSha256 {
     // Only fixed-size-key MACs can reject a key; HMAC hashes or pads keys of any length.
     <HmacSha256 as Mac>::new_from_slice(secret).expect("HMAC accepts keys of any length")
 }
@@ -202,6 +202,31 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
+    sign_request_keyed(
+        key,
+        keyed_hmac(secret.as_bytes()),
+        method,
+        path,
+        params,
+        body,
+        timestamp,
+    )
+}
+
+/// [`sign_request`] with an HMAC already keyed with the secret (cloned from a cached one).
+pub fn sign_request_keyed<K, V>(
+    key: &str,
+    mut mac: HmacSha256,
+    method: &str,
+    path: &str,
+    params: &[(K, V)],
+    body: Option<&[u8]>,
+    timestamp: i64,
+) -> Result<String, Error>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
     validate_request_line(method, path)?;
     let timestamp = timestamp.to_string();
     let body_md5 = body.map(md5_digest_hex);
@@ -221,7 +246,6 @@ where
     };
     let mut signed = signed_params(params, auth_params)?;
 
-    let mut mac = keyed_hmac(secret.as_bytes());
     mac.update(string_to_sign(method, path, &signed).as_bytes());
     let signature = finalize_hex(mac);
 

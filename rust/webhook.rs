@@ -3,7 +3,7 @@
 use hmac::Mac;
 use subtle::ConstantTimeEq;
 
-use crate::signing::keyed_hmac;
+use crate::signing::{keyed_hmac, HmacSha256};
 
 /// Size of an HMAC-SHA256 tag.
 const TAG_LEN: usize = 32;
@@ -13,11 +13,15 @@ const TAG_LEN: usize = 32;
 /// Hex digits of either case are accepted; anything other than 64 hex digits is `false`.
 /// The tags are compared in constant time so a forger learns nothing from response timing.
 pub fn verify_webhook(secret: &str, body: &[u8], signature: &str) -> bool {
+    verify_webhook_keyed(keyed_hmac(secret.as_bytes()), body, signature)
+}
+
+/// [`verify_webhook`] with an HMAC already keyed with the secret (cloned from a cached one).
+pub fn verify_webhook_keyed(mut mac: HmacSha256, body: &[u8], signature: &str) -> bool {
     let mut claimed = [0u8; TAG_LEN];
     if hex::decode_to_slice(signature, &mut claimed).is_err() {
         return false;
     }
-    let mut mac = keyed_hmac(secret.as_bytes());
     mac.update(body);
     let expected = mac.finalize().into_bytes();
     expected.as_slice().ct_eq(&claimed).into()

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 
-from pusher_fast import _auth, _bulk
+from pusher_fast import _bulk
 from pusher_fast._bulk import BulkResult
 from pusher_fast._config import DEFAULT_MAX_PAYLOAD_BYTES, Config, parse_pusher_url, read_url_from_env
-from pusher_fast._request import PreparedRequest, RequestBuilder
+from pusher_fast._request import PreparedRequest, RequestBuilder, make_signer
 from pusher_fast._transport import AsyncTransport, SyncTransport, TransportOptions, VerifyTypes
-from pusher_fast.webhook import Headers, Webhook, parse_webhook, validate_webhook
+from pusher_fast.webhook import Headers, Webhook, parse_webhook, raw_body, validate_webhook
 
 __all__ = ["AsyncPusher", "Pusher"]
 
@@ -30,7 +31,7 @@ _Result = dict[str, Any]
 class _BaseClient:
     """Configuration, request preparation, channel and user auth, and webhooks: everything that does no I/O."""
 
-    __slots__ = ("_config", "_transport", "_transport_options", "prepare")
+    __slots__ = ("_config", "_signer", "_transport", "_transport_options", "prepare")
 
     def __init__(
         self,
@@ -69,7 +70,8 @@ class _BaseClient:
             json_decoder,
             max_payload_bytes,
         )
-        self.prepare = RequestBuilder(self._config)
+        self._signer = make_signer(self._config)
+        self.prepare = RequestBuilder(self._config, self._signer)
         """Builds the signed request of any API call without sending it (see :class:`RequestBuilder`)."""
         if backend is not None:
             self._transport = self._backend_transport(backend, backend_options)
@@ -158,13 +160,13 @@ class _BaseClient:
         ``{"auth": "key:signature"}``, plus ``channel_data`` (the JSON of ``custom_data``, required for presence
         channels, e.g. ``{"user_id": "42", "user_info": {...}}``) and ``shared_secret`` for encrypted channels.
         """
-        return _auth.authorize_channel(self._config, channel, socket_id, custom_data)
+        return self._signer.authorize_channel(channel, socket_id, custom_data)
 
     authorize_channel = authenticate
 
     def authenticate_user(self, socket_id: str, user_data: Mapping[str, Any] | None = None) -> dict[str, str]:
         """The JSON your user-authentication endpoint returns for ``pusher:signin``: ``auth`` and ``user_data``."""
-        return _auth.authenticate_user(self._config, socket_id, user_data)
+        return self._signer.authenticate_user(socket_id, user_data)
 
     def validate_webhook(self, key: str, signature: str, body: str | bytes) -> dict[str, Any] | None:
         """The official SDK's check of a webhook: the parsed body, or ``None`` when it is not valid.
@@ -172,6 +174,8 @@ class _BaseClient:
         Pass the ``X-Pusher-Key`` and ``X-Pusher-Signature`` headers and the raw body. Prefer :meth:`webhook`,
         which says why a webhook was refused and decrypts encrypted events.
         """
+        if self._config.json_decoder is None:
+            return self._signer.validate_webhook(key, signature, raw_body(body), time.time() * 1000)
         return validate_webhook(self._config, key, signature, body)
 
     def webhook(self, headers: Headers, body: str | bytes, *, max_age: float | None = None) -> Webhook:
@@ -302,7 +306,7 @@ class Pusher(_BaseClient):
         through ``http_client`` or ``backend``.
         """
         options = _bulk.BulkOptions(max_in_flight, retries, backoff, max_backoff)
-        return _bulk.publish(self._config, self._transport_options, self.prepare._signer, events, options)
+        return _bulk.publish(self._config, self._transport_options, self._signer, events, options)
 
     def close(self) -> None:
         """Close the connection pool (not a caller-supplied ``http_client``)."""
@@ -384,9 +388,7 @@ class AsyncPusher(_BaseClient):
         ``events`` is read from that thread: pass a list or a plain generator, not one that touches the loop.
         """
         options = _bulk.BulkOptions(max_in_flight, retries, backoff, max_backoff)
-        return asyncio.to_thread(
-            _bulk.publish, self._config, self._transport_options, self.prepare._signer, events, options
-        )
+        return asyncio.to_thread(_bulk.publish, self._config, self._transport_options, self._signer, events, options)
 
     async def aclose(self) -> None:
         """Close the connection pool (not a caller-supplied ``http_client``)."""

@@ -89,8 +89,9 @@ class Signer:
     """Request building for one app: validation, data serialization, encryption and signing in one call.
 
     ``dumps(value) -> str`` serializes what the Rust writer cannot (with ``custom_encoder``, every non-str value):
-    ``functools.partial(json.dumps, cls=encoder, ensure_ascii=False)``. Errors: TypeError for wrong types, ValueError
-    (with the official SDK's messages where its rule is the same) for invalid values.
+    ``functools.partial(json.dumps, cls=encoder, ensure_ascii=False)``; ``dumps_ascii`` does the same for channel
+    and user data, which are ASCII-escaped: ``functools.partial(json.dumps, cls=encoder)``. Errors: TypeError for
+    wrong types, ValueError (with the official SDK's messages where its rule is the same) for invalid values.
     """
 
     def __new__(
@@ -101,8 +102,21 @@ class Signer:
         master_key: bytes | None,
         max_payload_bytes: int,
         dumps: Callable[[Any], str],
+        dumps_ascii: Callable[[Any], str],
         custom_encoder: bool,
     ) -> Signer: ...
+    def authorize_channel(self, channel: object, socket_id: object, custom_data: object) -> dict[str, str]:
+        """``{"auth": ...}`` plus ``channel_data`` (presence) and ``shared_secret`` (encrypted channels)."""
+
+    def authenticate_user(self, socket_id: object, user_data: object) -> dict[str, str]:
+        """``{"auth": ..., "user_data": ...}``; ``user_data`` needs a string ``id``."""
+
+    def validate_webhook(
+        self, key: object, signature: object, body: bytes, now_ms: float
+    ) -> dict[str, Any] | None:
+        """The parsed body, or None for a wrong key or signature, bad JSON, or a ``time_ms`` missing or more than
+        5 minutes from ``now_ms``."""
+
     def trigger(
         self,
         channels: object,

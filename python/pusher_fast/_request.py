@@ -18,7 +18,7 @@ from pusher_fast._config import Config, ensure_text
 from pusher_fast._version import __version__
 from pusher_fast.validation import SERVER_TO_USER_PREFIX, validate_channel, validate_info, validate_user_id
 
-__all__ = ["PreparedRequest", "RequestBuilder"]
+__all__ = ["PreparedRequest", "RequestBuilder", "make_signer"]
 
 LIBRARY_HEADER = f"pusher-fast {__version__}"
 _GET_HEADERS: Mapping[str, str] = {"X-Pusher-Library": LIBRARY_HEADER}
@@ -68,15 +68,16 @@ class PreparedRequest:
     __hash__ = None  # type: ignore[assignment]
 
 
-def _signer(config: Config) -> _native.Signer:
-    dumps = functools.partial(json.dumps, cls=config.json_encoder, ensure_ascii=False)
+def make_signer(config: Config) -> _native.Signer:
+    """The Rust request builder and signer of one client."""
     return _native.Signer(
         config.app_id,
         config.key,
         config.secret,
         config.encryption_master_key,
         config.max_payload_bytes,
-        dumps,
+        functools.partial(json.dumps, cls=config.json_encoder, ensure_ascii=False),
+        functools.partial(json.dumps, cls=config.json_encoder),
         config.json_encoder is not None,
     )
 
@@ -91,10 +92,10 @@ class RequestBuilder:
 
     __slots__ = ("_base_url", "_config", "_signer")
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, signer: _native.Signer) -> None:
         self._config = config
         self._base_url = config.base_url
-        self._signer = _signer(config)
+        self._signer = signer
 
     def trigger(
         self,

@@ -47,7 +47,7 @@ def validate_webhook(config: Config, key: object, signature: object, body: objec
     ``time_ms`` or one more than 5 minutes away from now. ``body`` must be the raw request body (str or bytes)."""
     key_text = ensure_text(key, "key")
     signature_text = ensure_text(signature, "signature")
-    raw = _raw_body(body)
+    raw = raw_body(body)
     if key_text != config.key or not _native.verify_webhook(config.secret, raw, signature_text):
         return None
     try:
@@ -72,7 +72,7 @@ def parse_webhook(config: Config, headers: Headers, body: str | bytes, *, max_ag
     from now is refused; by default there is no time check, since Pusher retries failed webhooks for minutes.
     Raises :class:`~pusher_fast.errors.PusherWebhookError` naming what failed.
     """
-    raw = _raw_body(body)
+    raw = raw_body(body)
     keys = _header_values(headers, "x-pusher-key")
     signatures = _header_values(headers, "x-pusher-signature")
     if not keys:
@@ -98,7 +98,8 @@ def parse_webhook(config: Config, headers: Headers, body: str | bytes, *, max_ag
     return Webhook(time_ms=time_ms, events=events)
 
 
-def _raw_body(body: object) -> bytes:
+def raw_body(body: object) -> bytes:
+    """The request body as bytes: ``bytes``-like as is, ``str`` encoded as UTF-8, anything else a TypeError."""
     if isinstance(body, bytes):
         return body
     if isinstance(body, (bytearray, memoryview)):
