@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from pusher_fast import AsyncPusher, PusherBadAuth, PusherTimeout
+from pusher_fast import AsyncPusher, PusherBadAuth, PusherConnectionError, PusherTimeout, PusherTransportError
 from pusher_fast.testing import LocalPusherServer
 from tests.conftest import MASTER_KEY_BASE64
 
@@ -67,3 +69,67 @@ def test_async_client_refuses_sync_http_client_and_backend() -> None:
         AsyncPusher("1", "key", "secret", http_client=sync_client)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="backend"):
         AsyncPusher("1", "key", "secret", backend=object)
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections (the kernel's backlog) but never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield listener.getsockname()[1]
+
+
+@pytest.mark.asyncio
+async def test_native_transport_timeout(silent_port: int) -> None:
+    async with AsyncPusher("1", "key", "secret", ssl=False, host="127.0.0.1", port=silent_port, timeout=0.3) as p:
+        with pytest.raises(PusherTimeout, match="POST /apps/1/events"):
+            await p.trigger("c", "e", 1)
+
+
+@pytest.mark.asyncio
+async def test_native_transport_connection_refused() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with AsyncPusher("1", "key", "secret", ssl=False, host="127.0.0.1", port=port) as p:
+        with pytest.raises(PusherConnectionError) as info:
+            await p.channels_info()
+    assert isinstance(info.value, ConnectionError)
+
+
+@pytest.mark.asyncio
+async def test_cancelled_request_leaves_the_others_alone(pusher_server: LocalPusherServer) -> None:
+    async with AsyncPusher(**pusher_server.client_options()) as p:
+        slow = asyncio.ensure_future(p.trigger("c", "e", "first"))
+        await asyncio.sleep(0)
+        slow.cancel()
+        assert await p.trigger("c", "e", "second") == {}
+    assert "second" in [e.data for e in pusher_server.events]
+
+
+@pytest.mark.asyncio
+async def test_closed_client_refuses_requests(pusher_server: LocalPusherServer) -> None:
+    p = AsyncPusher(**pusher_server.client_options())
+    assert await p.trigger("c", "e", 1) == {}
+    await p.aclose()
+    with pytest.raises(PusherTransportError, match="closed"):
+        await p.trigger("c", "e", 2)
+
+
+@pytest.mark.asyncio
+async def test_aclose_ends_requests_in_flight(silent_port: int) -> None:
+    p = AsyncPusher("1", "key", "secret", ssl=False, host="127.0.0.1", port=silent_port, timeout=30)
+    pending = asyncio.ensure_future(p.trigger("c", "e", 1))
+    await asyncio.sleep(0.05)
+    await p.aclose()
+    with pytest.raises(PusherConnectionError, match="closed"):
+        await asyncio.wait_for(pending, 5)
+
+
+def test_one_client_across_event_loops(pusher_server: LocalPusherServer) -> None:
+    p = AsyncPusher(**pusher_server.client_options())
+    assert asyncio.run(p.trigger("c", "e", 1)) == {}
+    assert asyncio.run(p.trigger("c", "e", 2)) == {}
+    asyncio.run(p.aclose())
+    assert [e.data for e in pusher_server.events] == ["1", "2"]

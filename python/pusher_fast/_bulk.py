@@ -9,7 +9,6 @@ listed as failed with the exception that stopped it.
 from __future__ import annotations
 
 import itertools
-import ssl
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,9 +16,8 @@ from typing import Any
 
 from pusher_fast import _native
 from pusher_fast._config import Config
-from pusher_fast._request import LIBRARY_HEADER
-from pusher_fast._transport import TransportOptions, parse_response
-from pusher_fast.errors import PusherBulkError, PusherConnectionError, PusherHTTPError, PusherTimeout
+from pusher_fast._transport import TransportOptions, native_outcome, native_sender
+from pusher_fast.errors import PusherBulkError, PusherHTTPError, PusherTransportError
 
 __all__ = ["BulkOptions", "BulkResult", "FailedEvent", "publish"]
 
@@ -86,34 +84,11 @@ class BulkOptions:
                 raise ValueError(f"{name} must be a positive number of seconds")
 
 
-def _sender(config: Config, transport: TransportOptions, options: BulkOptions) -> _native.NativeSender:
-    if transport.cert is not None:
-        raise ValueError("trigger_many does not support client certificates (cert=); use trigger_batch")
-    if isinstance(transport.verify, ssl.SSLContext):
-        raise ValueError("trigger_many needs verify=True, False or a CA bundle path, not an SSLContext")
-    return _native.NativeSender(
-        config.base_url,
-        timeout=config.timeout,
-        lanes=options.max_in_flight,
-        max_queued=options.queue_bound,
-        headers=[("Content-Type", "application/json"), ("X-Pusher-Library", LIBRARY_HEADER)],
-        proxy=transport.proxy,
-        verify=transport.verify is not False,
-        ca_file=transport.verify if isinstance(transport.verify, str) else None,
-        retries=options.retries,
-        backoff_base=float(options.backoff),
-        backoff_max=float(options.max_backoff),
-    )
-
-
-def _error_for(status: int, body: bytes, error: str | None, path: str) -> BaseException:
-    """The exception a failed request would raise from ``trigger_batch``."""
-    if status == 0:
-        message = f"POST {path}: {error}"
-        return PusherTimeout(message) if (error or "").startswith("timeout") else PusherConnectionError(message)
+def _error_for(where: str, status: int, body: bytes, error: str | None) -> BaseException:
+    """The exception a failed request would have raised from ``trigger_batch``."""
     try:
-        parse_response(status, body)
-    except PusherHTTPError as exc:
+        native_outcome(where, status, body, error)
+    except (PusherHTTPError, PusherTransportError) as exc:
         return exc
     raise AssertionError(f"status {status} is a success")  # pragma: no cover - callers pass failures only
 
@@ -204,7 +179,7 @@ class _Publisher:
             if 200 <= status < 300:
                 self._sent(indices)
             else:
-                exception = _error_for(status, body, error, path)
+                exception = _error_for(f"POST {path}", status, body, error)
                 for event_index in indices:
                     self._fail(event_index, self._event(event_index), exception)
             self._resolve(indices)
@@ -254,7 +229,17 @@ def publish(
     """Send every event of ``events``; see ``Pusher.trigger_many``."""
     if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
         raise TypeError("events should be an iterable of event mappings (channel or channels, name, data)")
-    sender = _sender(config, transport, options)
+    if not transport.native_compatible():
+        raise ValueError("trigger_many needs verify=True, False or a CA bundle path, and no client cert=")
+    sender = native_sender(
+        config,
+        transport,
+        lanes=options.max_in_flight,
+        max_queued=options.queue_bound,
+        retries=options.retries,
+        backoff=options.backoff,
+        max_backoff=options.max_backoff,
+    )
     try:
         return _Publisher(signer, sender, options).run(events)
     finally:

@@ -19,7 +19,13 @@ from pusher_fast import _bulk
 from pusher_fast._bulk import BulkResult
 from pusher_fast._config import DEFAULT_MAX_PAYLOAD_BYTES, Config, parse_pusher_url, read_url_from_env
 from pusher_fast._request import PreparedRequest, RequestBuilder, make_signer
-from pusher_fast._transport import AsyncTransport, SyncTransport, TransportOptions, VerifyTypes
+from pusher_fast._transport import (
+    AsyncTransport,
+    NativeAsyncTransport,
+    SyncTransport,
+    TransportOptions,
+    VerifyTypes,
+)
 from pusher_fast.webhook import Headers, Webhook, parse_webhook, raw_body, validate_webhook
 
 __all__ = ["AsyncPusher", "Pusher"]
@@ -330,9 +336,13 @@ class AsyncPusher(_BaseClient):
 
     __slots__ = ()
 
-    _transport: AsyncTransport
+    _transport: AsyncTransport | NativeAsyncTransport
 
-    def _http_transport(self, options: TransportOptions, http_client: Any) -> AsyncTransport:
+    def _http_transport(self, options: TransportOptions, http_client: Any) -> AsyncTransport | NativeAsyncTransport:
+        # The native sender handles concurrent requests far faster than httpx's async pool; httpx stays for a
+        # caller's own client and for TLS settings only it can express (an SSLContext, a client certificate).
+        if http_client is None and options.native_compatible():
+            return NativeAsyncTransport(self._config, options)
         return AsyncTransport(self._config, options, http_client)
 
     def trigger(

@@ -1,14 +1,17 @@
-"""Sending prepared requests over httpx: the sync and async transports, response parsing, error translation.
-
-This is the only module that talks to httpx, and :func:`_translated_errors` is the only place where transport
-exceptions become pusher_fast exceptions.
+"""Sending prepared requests: the httpx transports, the native async transport, response parsing, and the
+translation of transport failures into pusher_fast exceptions (:func:`_translated_errors` for httpx,
+:func:`native_outcome` for the native sender; nowhere else).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 import json
 import logging
 import ssl
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -16,8 +19,9 @@ from typing import Any, Union
 
 import httpx
 
+from pusher_fast import _native
 from pusher_fast._config import Config
-from pusher_fast._request import PreparedRequest
+from pusher_fast._request import LIBRARY_HEADER, PreparedRequest
 from pusher_fast.errors import (
     PusherBadAuth,
     PusherBadRequest,
@@ -26,9 +30,18 @@ from pusher_fast.errors import (
     PusherForbidden,
     PusherHTTPError,
     PusherTimeout,
+    PusherTransportError,
 )
 
-__all__ = ["AsyncTransport", "SyncTransport", "TransportOptions", "parse_response"]
+__all__ = [
+    "AsyncTransport",
+    "NativeAsyncTransport",
+    "SyncTransport",
+    "TransportOptions",
+    "native_outcome",
+    "native_sender",
+    "parse_response",
+]
 
 logger = logging.getLogger("pusher_fast")
 
@@ -73,6 +86,19 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return seconds if seconds >= 0 else None
 
 
+def native_outcome(where: str, status: int, body: bytes, error: str | None) -> dict[str, Any]:
+    """The result of a request the native sender finished, or the exception it stands for.
+
+    ``status`` 0 means no HTTP response; ``error`` then says why, starting with ``timeout:`` or ``connection:``.
+    """
+    if status == 0:
+        message = f"{where}: {error}"
+        if (error or "").startswith("timeout"):
+            raise PusherTimeout(message)
+        raise PusherConnectionError(message)
+    return parse_response(status, body)
+
+
 @contextmanager
 def _translated_errors(request: PreparedRequest) -> Iterator[None]:
     where = f"{request.method} {request.path}"
@@ -109,6 +135,10 @@ class TransportOptions:
         self.proxy = proxy
         self.verify = verify
         self.cert = cert
+
+    def native_compatible(self) -> bool:
+        """Whether the native sender can honour these settings (no client certificate, no SSLContext)."""
+        return self.cert is None and not isinstance(self.verify, ssl.SSLContext)
 
     def httpx_kwargs(self) -> dict[str, Any]:
         # httpx 0.28 deprecates verify=<path> and cert=, so both become an SSLContext here.
@@ -180,3 +210,115 @@ class AsyncTransport:
     async def aclose(self) -> None:
         if self._owns_client:
             await self._client.aclose()
+
+
+def native_sender(
+    config: Config,
+    options: TransportOptions,
+    *,
+    lanes: int,
+    max_queued: int,
+    retries: int = 0,
+    backoff: float = 0.1,
+    max_backoff: float = 10.0,
+) -> _native.NativeSender:
+    """A native keep-alive sender with the client's host, timeout, proxy and TLS settings."""
+    if not options.native_compatible():
+        raise ValueError("the native sender needs verify=True, False or a CA bundle path, and no client cert=")
+    return _native.NativeSender(
+        config.base_url,
+        timeout=config.timeout,
+        lanes=lanes,
+        max_queued=max_queued,
+        headers=[("Content-Type", "application/json"), ("X-Pusher-Library", LIBRARY_HEADER)],
+        proxy=options.proxy,
+        verify=options.verify is not False,
+        ca_file=options.verify if isinstance(options.verify, str) else None,
+        retries=retries,
+        backoff_base=float(backoff),
+        backoff_max=float(max_backoff),
+    )
+
+
+_Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[tuple[int, bytes, str | None]]"]
+
+
+class NativeAsyncTransport:
+    """AsyncPusher's default transport: requests go to the native sender, whose results a thread hands back.
+
+    httpx's async connection pool costs far more per request than the network here, so concurrent single
+    triggers are sent by the same native keep-alive pool as ``trigger_many``. One thread per client waits for
+    results (without the GIL) and resolves the waiting futures on their event loops, a batch at a time; it sleeps
+    on a condition while nothing is in flight.
+    """
+
+    _LANES = 64
+    _MAX_QUEUED = 4096
+
+    def __init__(self, config: Config, options: TransportOptions) -> None:
+        self._sender = native_sender(config, options, lanes=self._LANES, max_queued=self._MAX_QUEUED)
+        self._waiting: dict[int, _Waiter] = {}
+        self._ids = itertools.count()
+        self._wakeup = threading.Condition()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._slots: asyncio.Semaphore | None = None
+
+    async def send(self, request: PreparedRequest) -> dict[str, Any]:
+        if self._closed:
+            raise PusherTransportError("the client is closed")
+        # Bounded so that submit never has to wait (it would block the event loop).
+        slots = self._slots or self._make_slots()
+        started = time.perf_counter()
+        async with slots:
+            loop = asyncio.get_running_loop()
+            future: asyncio.Future[tuple[int, bytes, str | None]] = loop.create_future()
+            request_id = next(self._ids)
+            with self._wakeup:
+                self._waiting[request_id] = (loop, future)
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._deliver, name="pusher-fast-results", daemon=True)
+                    self._thread.start()
+                self._wakeup.notify()
+            self._sender.submit(request_id, request_id % self._LANES, request.method, request.signed_path, request.body)
+            status, body, error = await future
+        _log_response(request, status, started)
+        return native_outcome(f"{request.method} {request.path}", status, body, error)
+
+    def _make_slots(self) -> asyncio.Semaphore:
+        self._slots = asyncio.Semaphore(self._MAX_QUEUED)
+        return self._slots
+
+    def _deliver(self) -> None:
+        while True:
+            with self._wakeup:
+                while not self._waiting and not self._closed:
+                    self._wakeup.wait()
+                if self._closed and not self._waiting:
+                    return
+            results = self._sender.completed(True, 0.5)
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], tuple[int, bytes, Any]]]] = {}
+            with self._wakeup:
+                for request_id, status, body, error, _attempts in results:
+                    loop, future = self._waiting.pop(request_id)
+                    by_loop.setdefault(loop, []).append((future, (status, body, error)))
+            for loop, resolved in by_loop.items():
+                # RuntimeError: that event loop is closed, so nobody is waiting any more.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_resolve, resolved)
+
+    async def aclose(self) -> None:
+        with self._wakeup:
+            self._closed = True
+            thread = self._thread
+            self._wakeup.notify()
+        # Unfinished requests complete as "connection: sender closed", which ends their waits.
+        self._sender.close()
+        if thread is not None:
+            await asyncio.to_thread(thread.join, 5.0)
+
+
+def _resolve(resolved: list[tuple[asyncio.Future[Any], tuple[int, bytes, Any]]]) -> None:
+    for future, outcome in resolved:
+        if not future.done():  # a cancelled await leaves its future done
+            future.set_result(outcome)
