@@ -9,6 +9,7 @@
 use std::fmt;
 
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -33,8 +34,8 @@ fn write_nested(
     if depth > MAX_DEPTH {
         return Ok(false);
     }
-    if let Ok(text) = value.cast_exact::<PyString>() {
-        push_string(out, &text.to_cow()?, escape);
+    if value.is_exact_instance_of::<PyString>() {
+        push_string(out, &utf8(value)?, escape);
     } else if value.is_none() {
         out.push_str("null");
     } else if let Ok(flag) = value.cast_exact::<PyBool>() {
@@ -66,13 +67,13 @@ fn write_nested(
     } else if let Ok(dict) = value.cast_exact::<PyDict>() {
         out.push('{');
         for (index, (key, item)) in dict.iter().enumerate() {
-            let Ok(key) = key.cast_exact::<PyString>() else {
+            if !key.is_exact_instance_of::<PyString>() {
                 return Ok(false);
-            };
+            }
             if index > 0 {
                 out.push_str(", ");
             }
-            push_string(out, &key.to_cow()?, escape);
+            push_string(out, &utf8(&key)?, escape);
             out.push_str(": ");
             if !write_nested(out, &item, escape, depth + 1)? {
                 return Ok(false);
@@ -83,6 +84,11 @@ fn write_nested(
         return Ok(false);
     }
     Ok(true)
+}
+
+/// The UTF-8 text of a str, in the one buffer Python makes for it under the limited API.
+fn utf8(text: &Bound<'_, PyAny>) -> PyResult<PyBackedStr> {
+    PyBackedStr::extract(text.as_borrowed())
 }
 
 fn write_array<'py>(

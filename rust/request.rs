@@ -281,18 +281,28 @@ impl AppCredentials {
     }
 
     fn post(&self, endpoint: &str, body: String, timestamp: i64) -> Result<SignedPost, Error> {
-        let path = format!("/apps/{}/{endpoint}", self.app_id);
+        let path = self.path(endpoint);
+        let query = self.sign_post(&path, body.as_bytes(), timestamp)?;
+        Ok(SignedPost { path, query, body })
+    }
+
+    /// `/apps/{app_id}/{endpoint}`.
+    pub fn path(&self, endpoint: &str) -> String {
+        format!("/apps/{}/{endpoint}", self.app_id)
+    }
+
+    /// The signed query string of `POST {path}` with `body`, which is signed as it is.
+    pub fn sign_post(&self, path: &str, body: &[u8], timestamp: i64) -> Result<String, Error> {
         let no_params: [(&str, &str); 0] = [];
-        let query = sign_request_keyed(
+        sign_request_keyed(
             &self.key,
             self.mac(),
             "POST",
-            &path,
+            path,
             &no_params,
-            Some(body.as_bytes()),
+            Some(body),
             timestamp,
-        )?;
-        Ok(SignedPost { path, query, body })
+        )
     }
 }
 

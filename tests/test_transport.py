@@ -260,3 +260,28 @@ def test_get_requests_carry_no_body_md5(pusher: Pusher) -> None:
     post = pusher.prepare.trigger("c", "e", 1)
     assert post.query_params["body_md5"] == hashlib.md5(post.body).hexdigest()
     assert post.query_params["auth_version"] == "1.0"
+
+
+def test_sign_bodies_for_your_own_http_stack(pusher: Pusher, pusher_server: LocalPusherServer) -> None:
+    bodies = [
+        b'{"name": "e", "channels": ["a"], "data": "1"}',
+        b'{"batch": [{"channel": "b", "name": "e", "data": "2"}]}',
+    ]
+    (events,) = pusher.prepare.sign_bodies("events", bodies[:1])
+    (batch,) = pusher.prepare.sign_bodies("batch_events", bodies[1:])
+    assert (events.path, batch.path) == ("/apps/app-id/events", "/apps/app-id/batch_events")
+    for request in (events, batch):
+        http_request = urllib.request.Request(request.url, data=request.body, headers=dict(request.headers))
+        with urllib.request.urlopen(http_request, timeout=5) as response:
+            assert parse_response(response.status, response.read()) == {}
+    assert [(e.channels, e.data) for e in pusher_server.events] == [(("a",), "1"), (("b",), "2")]
+
+
+def test_sign_bodies_many_at_once_and_bad_endpoint(pusher: Pusher) -> None:
+    bodies = [f'{{"name": "e", "channels": ["c{i}"], "data": "x"}}'.encode() for i in range(500)]
+    requests = pusher.prepare.sign_bodies("events", iter(bodies))
+    assert [r.body for r in requests] == bodies
+    for request in requests[::97]:
+        assert request.query_params["body_md5"] == hashlib.md5(request.body).hexdigest()
+    with pytest.raises(ValueError, match="'events' or 'batch_events'"):
+        pusher.prepare.sign_bodies("channels", bodies)

@@ -127,6 +127,20 @@ class RequestBuilder:
         path, query, body = self._signer.batch(batch, already_encoded, int(time.time()))
         return PreparedRequest("POST", self._base_url, path, query, _POST_HEADERS, body)
 
+    def sign_bodies(self, endpoint: str, bodies: Iterable[bytes]) -> list[PreparedRequest]:
+        """Sign already serialized bodies for ``POST /apps/{id}/{endpoint}`` (``events`` or ``batch_events``).
+
+        For pipelines that build their own JSON and send with their own HTTP client at volume: each body is signed
+        as it is, without validation (the API checks it), many at a time in Rust without the GIL.
+        """
+        body_list = list(bodies)
+        path, queries = self._signer.sign_posts(endpoint, body_list, int(time.time()))
+        base_url = self._base_url
+        return [
+            PreparedRequest("POST", base_url, path, query, _POST_HEADERS, body)
+            for query, body in zip(queries, body_list)
+        ]
+
     def channels_info(
         self, prefix_filter: str | None = None, attributes: str | Sequence[str] | None = None
     ) -> PreparedRequest:
