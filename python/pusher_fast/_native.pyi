@@ -126,6 +126,9 @@ class Signer:
     ) -> tuple[str, str, bytes]:
         """``(path, query, body)`` of ``POST /apps/{id}/events``."""
 
+    def sign_posts(self, endpoint: str, bodies: Sequence[bytes], timestamp: int) -> tuple[str, list[str]]:
+        """``(path, queries)``: the signature of every body as it is, for ``events`` or ``batch_events``."""
+
     def batch(
         self, events: Iterable[Mapping[str, Any]], already_encoded: bool, timestamp: int
     ) -> tuple[str, str, bytes]:
