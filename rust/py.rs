@@ -8,7 +8,9 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PySet, PyString, PyTuple};
+use pyo3::types::{
+    PyByteArray, PyBytes, PyDict, PyFrozenSet, PyList, PyMemoryView, PySet, PyString, PyTuple,
+};
 
 use crate::bulk::{PackedBatch, Packer};
 use crate::error::Error;
@@ -480,11 +482,13 @@ impl Signer {
         py: Python<'py>,
         key: &Bound<'py, PyAny>,
         signature: &Bound<'py, PyAny>,
-        body: &[u8],
+        body: &Bound<'py, PyAny>,
         now_ms: f64,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let key = text(key, "key")?;
         let signature = text(signature, "signature")?;
+        let body = raw_body(body)?;
+        let body = body.as_bytes();
         if *key != *self.app.key || !webhook::verify_webhook_keyed(self.app.mac(), body, &signature)
         {
             return Ok(None);
@@ -769,6 +773,41 @@ impl BulkPacker {
     /// Items waiting in partly filled batches.
     fn pending(&self) -> usize {
         self.packer.pending()
+    }
+}
+
+/// A request body as bytes: `str` (its UTF-8), `bytes`, `bytearray` or `memoryview`.
+fn raw_body(body: &Bound<'_, PyAny>) -> PyResult<StrOrBytesOwned> {
+    if body.is_instance_of::<PyString>() {
+        return PyBackedStr::extract(body.as_borrowed()).map(StrOrBytesOwned::Str);
+    }
+    if let Ok(bytes) = PyBackedBytes::extract(body.as_borrowed()) {
+        return Ok(StrOrBytesOwned::Bytes(bytes));
+    }
+    if body.is_instance_of::<PyMemoryView>() {
+        let copy = body.call_method0(intern!(body.py(), "tobytes"))?;
+        return Ok(StrOrBytesOwned::Bytes(PyBackedBytes::extract(
+            copy.as_borrowed(),
+        )?));
+    }
+    Err(PyTypeError::new_err(format!(
+        "body should be a string instead it is a {}",
+        body.get_type().name()?
+    )))
+}
+
+/// An owned `str | bytes` argument, read as bytes.
+enum StrOrBytesOwned {
+    Str(PyBackedStr),
+    Bytes(PyBackedBytes),
+}
+
+impl StrOrBytesOwned {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Str(text) => text.as_bytes(),
+            Self::Bytes(bytes) => bytes,
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -191,10 +192,28 @@ impl<'de, 'py> Visitor<'de> for PyValueSeed<'py> {
         let dict = PyDict::new(self.py);
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             let value = map.next_value_seed(PyValueSeed { py: self.py })?;
-            if let Err(error) = value.and_then(|value| dict.set_item(key.as_ref(), value)) {
+            let key = webhook_key(self.py, &key).unwrap_or_else(|| PyString::new(self.py, &key));
+            if let Err(error) = value.and_then(|value| dict.set_item(key, value)) {
                 return Ok(Err(error));
             }
         }
         Ok(Ok(dict.into_any()))
     }
+}
+
+/// The interned string of a key every webhook repeats: no allocation, and its hash is cached.
+fn webhook_key<'py>(py: Python<'py>, key: &str) -> Option<Bound<'py, PyString>> {
+    let interned = match key {
+        "time_ms" => intern!(py, "time_ms"),
+        "events" => intern!(py, "events"),
+        "name" => intern!(py, "name"),
+        "channel" => intern!(py, "channel"),
+        "event" => intern!(py, "event"),
+        "data" => intern!(py, "data"),
+        "socket_id" => intern!(py, "socket_id"),
+        "user_id" => intern!(py, "user_id"),
+        "subscription_count" => intern!(py, "subscription_count"),
+        _ => return None,
+    };
+    Some(interned.clone())
 }

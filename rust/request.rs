@@ -110,15 +110,7 @@ impl AppCredentials {
 
     /// The signed request of a `trigger`: one event on 1 to 100 channels.
     pub fn trigger(&self, event: &TriggerEvent<'_>, timestamp: i64) -> Result<SignedPost, Error> {
-        validate::channel_count(event.channels.len())?;
-        for channel in event.channels {
-            validate::channel(channel, true)?;
-        }
-        validate::event_name(event.name)?;
-        if let Some(socket_id) = event.socket_id {
-            validate::socket_id(socket_id)?;
-        }
-        let data = self.payload(event.channels, event.data)?;
+        let data = self.checked_payload(event)?;
 
         let mut body = String::with_capacity(64 + event.name.len() + data.len() * 2);
         let mut object = ObjectWriter::open(&mut body);
@@ -207,16 +199,8 @@ impl AppCredentials {
         event_index: u64,
         event: &TriggerEvent<'_>,
     ) -> Result<Vec<BulkItem>, Error> {
-        validate::channel_count(event.channels.len())?;
-        for channel in event.channels {
-            validate::channel(channel, true)?;
-        }
-        validate::event_name(event.name)?;
-        if let Some(socket_id) = event.socket_id {
-            validate::socket_id(socket_id)?;
-        }
         // A multi-channel event cannot hold an encrypted channel, so the data is shared.
-        let data = self.payload(event.channels, event.data)?;
+        let data = self.checked_payload(event)?;
         Ok(event
             .channels
             .iter()
@@ -251,6 +235,19 @@ impl AppCredentials {
         }
         body.push_str("]}");
         self.post("batch_events", body, timestamp)
+    }
+
+    /// Checks an event's channels, name and socket id, and returns its data as sent.
+    fn checked_payload<'d>(&self, event: &TriggerEvent<'d>) -> Result<Cow<'d, str>, Error> {
+        validate::channel_count(event.channels.len())?;
+        for channel in event.channels {
+            validate::channel(channel, true)?;
+        }
+        validate::event_name(event.name)?;
+        if let Some(socket_id) = event.socket_id {
+            validate::socket_id(socket_id)?;
+        }
+        self.payload(event.channels, event.data)
     }
 
     /// Event data as sent: encrypted for an encrypted channel, then size-checked.

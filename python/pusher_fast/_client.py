@@ -26,7 +26,7 @@ from pusher_fast._transport import (
     TransportOptions,
     VerifyTypes,
 )
-from pusher_fast.webhook import Headers, Webhook, parse_webhook, raw_body, validate_webhook
+from pusher_fast.webhook import Headers, Webhook, parse_webhook, validate_webhook
 
 __all__ = ["AsyncPusher", "Pusher"]
 
@@ -181,7 +181,7 @@ class _BaseClient:
         which says why a webhook was refused and decrypts encrypted events.
         """
         if self._config.json_decoder is None:
-            return self._signer.validate_webhook(key, signature, raw_body(body), time.time() * 1000)
+            return self._signer.validate_webhook(key, signature, body, time.time() * 1000)
         return validate_webhook(self._config, key, signature, body)
 
     def webhook(self, headers: Headers, body: str | bytes, *, max_age: float | None = None) -> Webhook:
