@@ -111,9 +111,9 @@ class Signer:
     def authenticate_user(self, socket_id: object, user_data: object) -> dict[str, str]:
         """``{"auth": ..., "user_data": ...}``; ``user_data`` needs a string ``id``."""
 
-    def validate_webhook(self, key: object, signature: object, body: bytes, now_ms: float) -> dict[str, Any] | None:
+    def validate_webhook(self, key: object, signature: object, body: object, now_ms: float) -> dict[str, Any] | None:
         """The parsed body, or None for a wrong key or signature, bad JSON, or a ``time_ms`` missing or more than
-        5 minutes from ``now_ms``."""
+        5 minutes from ``now_ms``. ``body`` is a str, bytes, bytearray or memoryview (TypeError otherwise)."""
 
     def trigger(
         self,
