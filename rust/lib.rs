@@ -18,5 +18,6 @@ pub mod webhook;
 mod py;
 mod py_json;
 mod py_sender;
+mod py_str;
 
 pub use error::Error;

@@ -16,6 +16,7 @@ use crate::bulk::{PackedBatch, Packer};
 use crate::error::Error;
 use crate::json_text::Escape;
 use crate::py_json;
+use crate::py_str::PyText;
 use crate::request::{AppCredentials, BatchEvent, BatchField, BulkItem, SignedPost, TriggerEvent};
 use crate::{auth, crypto, signing, validate, webhook};
 
@@ -157,34 +158,11 @@ fn verify_webhook(secret: PyBackedStr, body: &[u8], signature: PyBackedStr) -> b
     webhook::verify_webhook(&secret, body, &signature)
 }
 
-/// A string argument: the UTF-8 buffer Python made for it, or text built in Rust.
-enum PyText {
-    Python(PyBackedStr),
-    Rust(String),
-}
-
-impl std::ops::Deref for PyText {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        match self {
-            Self::Python(text) => text,
-            Self::Rust(text) => text,
-        }
-    }
-}
-
-impl AsRef<str> for PyText {
-    fn as_ref(&self) -> &str {
-        self
-    }
-}
-
 /// The text of a `str` or UTF-8 `bytes` argument; anything else is a TypeError naming `what`,
 /// worded as the official SDK's `ensure_text`.
-fn text(value: &Bound<'_, PyAny>, what: &str) -> PyResult<PyText> {
-    if value.is_instance_of::<PyString>() {
-        return PyBackedStr::extract(value.as_borrowed()).map(PyText::Python);
+fn text<'py>(value: &Bound<'py, PyAny>, what: &str) -> PyResult<PyText<'py>> {
+    if let Ok(string) = value.cast::<PyString>() {
+        return PyText::from_str_object(string.clone());
     }
     if let Ok(bytes) = value.cast::<PyBytes>() {
         return std::str::from_utf8(bytes.as_bytes())
@@ -198,7 +176,7 @@ fn text(value: &Bound<'_, PyAny>, what: &str) -> PyResult<PyText> {
 }
 
 /// `None` for a value the official SDK treats as absent (`None`, `""`, anything falsy).
-fn optional_text(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Option<PyText>> {
+fn optional_text<'py>(value: &Bound<'py, PyAny>, what: &str) -> PyResult<Option<PyText<'py>>> {
     if !value.is_truthy()? {
         return Ok(None);
     }
@@ -227,7 +205,7 @@ fn info_from(value: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     let names = value
         .try_iter()?
         .map(|item| text(&item?, "info attribute"))
-        .collect::<PyResult<Vec<PyText>>>()?;
+        .collect::<PyResult<Vec<PyText<'_>>>>()?;
     Ok(validate::info(names.iter().map(|name| &**name))?)
 }
 
@@ -263,9 +241,9 @@ impl Signer {
     }
 
     /// Event data as the official SDK sends it: a str as is, anything else as JSON.
-    fn data_text(&self, data: &Bound<'_, PyAny>) -> PyResult<PyText> {
-        if data.is_instance_of::<PyString>() {
-            return PyBackedStr::extract(data.as_borrowed()).map(PyText::Python);
+    fn data_text<'py>(&self, data: &Bound<'py, PyAny>) -> PyResult<PyText<'py>> {
+        if let Ok(string) = data.cast::<PyString>() {
+            return PyText::from_str_object(string.clone());
         }
         if data.is_instance_of::<PyBytes>() || data.is_instance_of::<PyByteArray>() {
             return Err(PyTypeError::new_err(
@@ -285,13 +263,13 @@ impl Signer {
             .map(PyText::Rust)
     }
 
-    fn batch_event(
+    fn batch_event<'py>(
         &self,
         index: usize,
-        event: &Bound<'_, PyAny>,
+        event: &Bound<'py, PyAny>,
         already_encoded: bool,
-    ) -> PyResult<BatchEvent<PyText>> {
-        let pairs: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> =
+    ) -> PyResult<BatchEvent<PyText<'py>>> {
+        let pairs: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> =
             if let Ok(dict) = event.cast::<PyDict>() {
                 dict.iter().collect()
             } else if event.hasattr("items")? && !event.is_instance_of::<PyString>() {
@@ -830,7 +808,7 @@ fn has_user_id(custom_data: &Bound<'_, PyAny>) -> PyResult<bool> {
 }
 
 /// The channels of a trigger: one name, or any iterable of names (not a mapping).
-fn channel_list(channels: &Bound<'_, PyAny>) -> PyResult<Vec<PyText>> {
+fn channel_list<'py>(channels: &Bound<'py, PyAny>) -> PyResult<Vec<PyText<'py>>> {
     if channels.is_instance_of::<PyString>() || channels.is_instance_of::<PyBytes>() {
         return Ok(vec![text(channels, "channel")?]);
     }

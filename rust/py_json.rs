@@ -10,11 +10,11 @@ use std::fmt;
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::json_text::{push_string, Escape};
+use crate::py_str::as_str;
 
 /// Deeper values go to the `json` module, which also detects circular references.
 const MAX_DEPTH: usize = 32;
@@ -35,8 +35,8 @@ fn write_nested(
     if depth > MAX_DEPTH {
         return Ok(false);
     }
-    if value.is_exact_instance_of::<PyString>() {
-        push_string(out, &utf8(value)?, escape);
+    if let Ok(text) = value.cast_exact::<PyString>() {
+        push_string(out, as_str(text)?, escape);
     } else if value.is_none() {
         out.push_str("null");
     } else if let Ok(flag) = value.cast_exact::<PyBool>() {
@@ -68,13 +68,13 @@ fn write_nested(
     } else if let Ok(dict) = value.cast_exact::<PyDict>() {
         out.push('{');
         for (index, (key, item)) in dict.iter().enumerate() {
-            if !key.is_exact_instance_of::<PyString>() {
+            let Ok(key) = key.cast_exact::<PyString>() else {
                 return Ok(false);
-            }
+            };
             if index > 0 {
                 out.push_str(", ");
             }
-            push_string(out, &utf8(&key)?, escape);
+            push_string(out, as_str(key)?, escape);
             out.push_str(": ");
             if !write_nested(out, &item, escape, depth + 1)? {
                 return Ok(false);
@@ -85,11 +85,6 @@ fn write_nested(
         return Ok(false);
     }
     Ok(true)
-}
-
-/// The UTF-8 text of a str, in the one buffer Python makes for it under the limited API.
-fn utf8(text: &Bound<'_, PyAny>) -> PyResult<PyBackedStr> {
-    PyBackedStr::extract(text.as_borrowed())
 }
 
 fn write_array<'py>(
