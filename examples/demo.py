@@ -72,6 +72,11 @@ def main() -> None:
         batch = [{"channel": f"room-{i}", "name": "tick", "data": {"n": i}} for i in range(10)]
         print("batch of 10     ->", pusher.trigger_batch(batch))
 
+        section("bulk publishing (trigger_many: batched, per-channel order, an outcome for every event)")
+        stream = ({"channel": f"feed-{i % 5}", "name": "tick", "data": {"i": i}} for i in range(1000))
+        result = pusher.trigger_many(stream, max_in_flight=4)
+        print(f"1000 events     -> sent {result.sent}, failed {len(result.failed)}, in {result.requests} requests")
+
         section("end-to-end encrypted channel")
         print("encrypted       ->", pusher.trigger("private-encrypted-vault", "secret", {"pin": "0000"}))
         sealed = server.events[-1]
