@@ -285,3 +285,17 @@ def test_sign_bodies_many_at_once_and_bad_endpoint(pusher: Pusher) -> None:
         assert request.query_params["body_md5"] == hashlib.md5(request.body).hexdigest()
     with pytest.raises(ValueError, match="'events' or 'batch_events'"):
         pusher.prepare.sign_bodies("channels", bodies)
+
+
+def test_official_backend_classes_still_work(pusher_server: LocalPusherServer) -> None:
+    """``backend=`` with the official SDK's own backends: they get a request with the attributes they read."""
+    import asyncio
+
+    from pusher.aiohttp import AsyncIOBackend
+    from pusher.requests import RequestsBackend
+
+    with Pusher(**pusher_server.client_options(), backend=RequestsBackend) as client:
+        assert client.trigger("sync-channel", "e", {"via": "requests"}) == {}
+    async_client = Pusher(**pusher_server.client_options(), backend=AsyncIOBackend)
+    assert asyncio.run(async_client.trigger("async-channel", "e", {"via": "aiohttp"})) == {}
+    assert [e.channels for e in pusher_server.events] == [("sync-channel",), ("async-channel",)]
