@@ -263,15 +263,19 @@ class NativeAsyncTransport:
         self._closed = False
         self._thread: threading.Thread | None = None
         self._slots: asyncio.Semaphore | None = None
+        self._slots_loop: asyncio.AbstractEventLoop | None = None
 
     async def send(self, request: PreparedRequest) -> dict[str, Any]:
         if self._closed:
             raise PusherTransportError("the client is closed")
-        # Bounded so that submit never has to wait (it would block the event loop).
-        slots = self._slots or self._make_slots()
+        loop = asyncio.get_running_loop()
+        # Bounded so that submit never has to wait (it would block the event loop). A semaphore belongs to one
+        # event loop, so a client used from another loop gets a new one.
+        if self._slots is None or self._slots_loop is not loop:
+            self._slots, self._slots_loop = asyncio.Semaphore(self._MAX_QUEUED), loop
+        slots = self._slots
         started = time.perf_counter()
         async with slots:
-            loop = asyncio.get_running_loop()
             future: asyncio.Future[tuple[int, bytes, str | None]] = loop.create_future()
             request_id = next(self._ids)
             with self._wakeup:
@@ -284,10 +288,6 @@ class NativeAsyncTransport:
             status, body, error = await future
         _log_response(request, status, started)
         return native_outcome(f"{request.method} {request.path}", status, body, error)
-
-    def _make_slots(self) -> asyncio.Semaphore:
-        self._slots = asyncio.Semaphore(self._MAX_QUEUED)
-        return self._slots
 
     def _deliver(self) -> None:
         while True:
