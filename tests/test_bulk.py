@@ -195,3 +195,12 @@ def test_failed_event_is_a_plain_record() -> None:
     failure = FailedEvent(3, {"x": 1}, ValueError("bad"))
     assert failure.index == 3
     assert failure == FailedEvent(3, {"x": 1}, failure.error)
+
+
+def test_settings_only_httpx_can_express_are_refused(pusher_server: LocalPusherServer) -> None:
+    import ssl
+
+    with Pusher(**pusher_server.client_options(), verify=ssl.create_default_context()) as client:
+        with pytest.raises(ValueError, match="CA bundle path"):
+            client.trigger_many(numbered(1))
+        assert client.trigger("c", "e", 1) == {}  # the per-call API takes it through httpx

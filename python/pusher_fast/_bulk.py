@@ -229,8 +229,6 @@ def publish(
     """Send every event of ``events``; see ``Pusher.trigger_many``."""
     if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
         raise TypeError("events should be an iterable of event mappings (channel or channels, name, data)")
-    if not transport.native_compatible():
-        raise ValueError("trigger_many needs verify=True, False or a CA bundle path, and no client cert=")
     sender = native_sender(
         config,
         transport,

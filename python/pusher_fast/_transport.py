@@ -224,7 +224,10 @@ def native_sender(
 ) -> _native.NativeSender:
     """A native keep-alive sender with the client's host, timeout, proxy and TLS settings."""
     if not options.native_compatible():
-        raise ValueError("the native sender needs verify=True, False or a CA bundle path, and no client cert=")
+        raise ValueError(
+            "trigger_many and AsyncPusher's native transport need verify=True, False or a CA bundle path, "
+            "and no client cert="
+        )
     return _native.NativeSender(
         config.base_url,
         timeout=config.timeout,
