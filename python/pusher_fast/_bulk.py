@@ -16,6 +16,7 @@ from typing import Any
 
 from pusher_fast import _native
 from pusher_fast._config import Config
+from pusher_fast._retry import RetryPolicy
 from pusher_fast._transport import TransportOptions, native_outcome, native_sender
 from pusher_fast.errors import PusherBulkError, PusherHTTPError, PusherTransportError
 
@@ -57,9 +58,7 @@ class BulkOptions:
     """How ``trigger_many`` sends: concurrency, queue bound and retry policy."""
 
     max_in_flight: int = 16
-    retries: int = 0
-    backoff: float = 0.1
-    max_backoff: float = 10.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_queued: int = 0
     """Requests prepared but not yet finished; 0 picks ``4 * max_in_flight``."""
 
@@ -68,20 +67,14 @@ class BulkOptions:
         return self.max_queued or 4 * self.max_in_flight
 
     def __post_init__(self) -> None:
-        for name in ("max_in_flight", "retries", "max_queued"):
+        for name in ("max_in_flight", "max_queued"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"{name} should be an integer")
         if self.max_in_flight < 1:
             raise ValueError(f"max_in_flight must be at least 1, got {self.max_in_flight}")
-        if self.retries < 0:
-            raise ValueError(f"retries must not be negative, got {self.retries}")
         if self.max_queued < 0:
             raise ValueError(f"max_queued must not be negative, got {self.max_queued}")
-        for name in ("backoff", "max_backoff"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ValueError(f"{name} must be a positive number of seconds")
 
 
 def _error_for(where: str, status: int, body: bytes, error: str | None) -> BaseException:
@@ -230,13 +223,7 @@ def publish(
     if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
         raise TypeError("events should be an iterable of event mappings (channel or channels, name, data)")
     sender = native_sender(
-        config,
-        transport,
-        lanes=options.max_in_flight,
-        max_queued=options.queue_bound,
-        retries=options.retries,
-        backoff=options.backoff,
-        max_backoff=options.max_backoff,
+        config, transport, lanes=options.max_in_flight, max_queued=options.queue_bound, retry=options.retry
     )
     try:
         return _Publisher(signer, sender, options).run(events)

@@ -19,6 +19,7 @@ from pusher_fast import _bulk
 from pusher_fast._bulk import BulkResult
 from pusher_fast._config import DEFAULT_MAX_PAYLOAD_BYTES, Config, parse_pusher_url, read_url_from_env
 from pusher_fast._request import PreparedRequest, RequestBuilder, make_signer
+from pusher_fast._retry import RetryPolicy
 from pusher_fast._transport import (
     AsyncTransport,
     NativeAsyncTransport,
@@ -59,8 +60,12 @@ class _BaseClient:
         proxy: str | None = None,
         verify: VerifyTypes = True,
         http_client: httpx.Client | httpx.AsyncClient | None = None,
+        retries: int = 0,
+        backoff: float = 0.1,
+        max_backoff: float = 10.0,
         **backend_options: Any,
     ) -> None:
+        retry = RetryPolicy(retries, backoff, max_backoff)
         self._config = Config.build(
             app_id,
             key,
@@ -80,10 +85,14 @@ class _BaseClient:
         self.prepare = RequestBuilder(self._config, self._signer)
         """Builds the signed request of any API call without sending it (see :class:`RequestBuilder`)."""
         if backend is not None:
+            if retry.retries:
+                raise TypeError("retries= applies to pusher-fast's own transports, not to a backend=")
             self._transport = self._backend_transport(backend, backend_options)
             self._transport_options = TransportOptions(proxy=proxy, verify=verify)
         else:
-            options = _transport_options(type(self).__name__, proxy, verify, backend_options, self._config.scheme)
+            options = _transport_options(
+                type(self).__name__, proxy, verify, backend_options, self._config.scheme, retry
+            )
             self._transport = self._http_transport(options, http_client)
             self._transport_options = options
 
@@ -205,7 +214,12 @@ class _BackendTransport:
 
 
 def _transport_options(
-    owner: str, proxy: str | None, verify: VerifyTypes, backend_options: dict[str, Any], scheme: str
+    owner: str,
+    proxy: str | None,
+    verify: VerifyTypes,
+    backend_options: dict[str, Any],
+    scheme: str,
+    retry: RetryPolicy,
 ) -> TransportOptions:
     """The constructor's transport arguments, including the ``requests``-style options the official SDK forwarded."""
     options = dict(backend_options)
@@ -220,7 +234,7 @@ def _transport_options(
             proxy = proxies.get(scheme) or proxies.get("all")
         else:
             raise TypeError("proxies should be a URL string or a mapping of scheme to proxy URL")
-    return TransportOptions(proxy=proxy, verify=verify, cert=cert)
+    return TransportOptions(proxy=proxy, verify=verify, cert=cert, retry=retry)
 
 
 class Pusher(_BaseClient):
@@ -231,7 +245,10 @@ class Pusher(_BaseClient):
 
     Arguments beyond the official SDK's (keyword-only): ``max_payload_bytes`` (the API's 10240 by default; raise it
     for a dedicated cluster), ``proxy`` (``HTTP(S)_PROXY`` are honoured anyway), ``verify`` (a CA bundle path or an
-    ``ssl.SSLContext``), and ``http_client`` (your own ``httpx.Client``; you close it).
+    ``ssl.SSLContext``), ``http_client`` (your own ``httpx.Client``; you close it), and ``retries`` (off by
+    default; with ``backoff`` and ``max_backoff``): resend after a connection error, a timeout, a 5xx or a 429, waiting
+    with exponential backoff and jitter, or the server's Retry-After. A request that timed out may have been
+    delivered, so retrying it can deliver an event twice.
     """
 
     __slots__ = ()
@@ -311,7 +328,7 @@ class Pusher(_BaseClient):
         Requests go through pusher_fast's native HTTP client (the same host, timeout, proxy and TLS settings), not
         through ``http_client`` or ``backend``.
         """
-        options = _bulk.BulkOptions(max_in_flight, retries, backoff, max_backoff)
+        options = _bulk.BulkOptions(max_in_flight, RetryPolicy(retries, backoff, max_backoff))
         return _bulk.publish(self._config, self._transport_options, self._signer, events, options)
 
     def close(self) -> None:
@@ -397,7 +414,7 @@ class AsyncPusher(_BaseClient):
 
         ``events`` is read from that thread: pass a list or a plain generator, not one that touches the loop.
         """
-        options = _bulk.BulkOptions(max_in_flight, retries, backoff, max_backoff)
+        options = _bulk.BulkOptions(max_in_flight, RetryPolicy(retries, backoff, max_backoff))
         return asyncio.to_thread(_bulk.publish, self._config, self._transport_options, self._signer, events, options)
 
     async def aclose(self) -> None:

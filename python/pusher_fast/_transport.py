@@ -22,6 +22,7 @@ import httpx
 from pusher_fast import _native
 from pusher_fast._config import Config
 from pusher_fast._request import LIBRARY_HEADER, PreparedRequest
+from pusher_fast._retry import RetryPolicy
 from pusher_fast.errors import (
     PusherBadAuth,
     PusherBadRequest,
@@ -118,15 +119,16 @@ def _log_response(request: PreparedRequest, status: int, started: float) -> None
 
 
 class TransportOptions:
-    """How the default httpx clients are made: proxy, TLS verification, client certificate."""
+    """How requests are sent: proxy, TLS verification, client certificate, retry policy."""
 
-    __slots__ = ("cert", "proxy", "verify")
+    __slots__ = ("cert", "proxy", "retry", "verify")
 
     def __init__(
         self,
         proxy: str | None = None,
         verify: VerifyTypes = True,
         cert: str | tuple[str, str] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         if proxy is not None and not isinstance(proxy, str):
             raise TypeError("proxy should be a URL string such as 'http://proxy.internal:3128'")
@@ -135,6 +137,7 @@ class TransportOptions:
         self.proxy = proxy
         self.verify = verify
         self.cert = cert
+        self.retry = retry or RetryPolicy()
 
     def native_compatible(self) -> bool:
         """Whether the native sender can honour these settings (no client certificate, no SSLContext)."""
@@ -171,10 +174,22 @@ class SyncTransport:
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise TypeError("http_client should be an httpx.Client (use AsyncPusher for an httpx.AsyncClient)")
         self._timeout = config.timeout
+        self._retry = options.retry
         self._owns_client = http_client is None
         self._client = http_client or httpx.Client(timeout=config.timeout, **options.httpx_kwargs())
 
     def send(self, request: PreparedRequest) -> dict[str, Any]:
+        attempt = 0
+        while True:
+            try:
+                return self._send_once(request)
+            except (PusherHTTPError, PusherTransportError) as exc:
+                if attempt >= self._retry.retries or not self._retry.retryable(exc):
+                    raise
+                time.sleep(self._retry.delay(attempt, exc))
+                attempt += 1
+
+    def _send_once(self, request: PreparedRequest) -> dict[str, Any]:
         started = time.perf_counter()
         with _translated_errors(request):
             response = self._client.request(
@@ -195,10 +210,22 @@ class AsyncTransport:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise TypeError("http_client should be an httpx.AsyncClient (use Pusher for an httpx.Client)")
         self._timeout = config.timeout
+        self._retry = options.retry
         self._owns_client = http_client is None
         self._client = http_client or httpx.AsyncClient(timeout=config.timeout, **options.httpx_kwargs())
 
     async def send(self, request: PreparedRequest) -> dict[str, Any]:
+        attempt = 0
+        while True:
+            try:
+                return await self._send_once(request)
+            except (PusherHTTPError, PusherTransportError) as exc:
+                if attempt >= self._retry.retries or not self._retry.retryable(exc):
+                    raise
+                await asyncio.sleep(self._retry.delay(attempt, exc))
+                attempt += 1
+
+    async def _send_once(self, request: PreparedRequest) -> dict[str, Any]:
         started = time.perf_counter()
         with _translated_errors(request):
             response = await self._client.request(
@@ -213,16 +240,11 @@ class AsyncTransport:
 
 
 def native_sender(
-    config: Config,
-    options: TransportOptions,
-    *,
-    lanes: int,
-    max_queued: int,
-    retries: int = 0,
-    backoff: float = 0.1,
-    max_backoff: float = 10.0,
+    config: Config, options: TransportOptions, *, lanes: int, max_queued: int, retry: RetryPolicy | None = None
 ) -> _native.NativeSender:
-    """A native keep-alive sender with the client's host, timeout, proxy and TLS settings."""
+    """A native keep-alive sender with the client's host, timeout, proxy, TLS and retry settings (``retry``
+    overrides the client's policy)."""
+    policy = retry or options.retry
     if not options.native_compatible():
         raise ValueError(
             "trigger_many and AsyncPusher's native transport need verify=True, False or a CA bundle path, "
@@ -237,9 +259,9 @@ def native_sender(
         proxy=options.proxy,
         verify=options.verify is not False,
         ca_file=options.verify if isinstance(options.verify, str) else None,
-        retries=retries,
-        backoff_base=float(backoff),
-        backoff_max=float(max_backoff),
+        retries=policy.retries,
+        backoff_base=float(policy.backoff),
+        backoff_max=float(policy.max_backoff),
     )
 
 

@@ -1,0 +1,49 @@
+"""The opt-in retry policy: which failures are retried, and how long to wait before the next attempt."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from pusher_fast.errors import PusherHTTPError, PusherTransportError
+
+__all__ = ["RetryPolicy"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Up to ``retries`` more attempts after a connection error, a timeout, a 5xx or a 429.
+
+    The wait before attempt ``n`` (from 0) is random in ``[0, min(max_backoff, backoff * 2**n)]`` ("full jitter"), and
+    at least the server's ``Retry-After`` (capped at ``max_backoff``). A request that timed out may have been
+    delivered, so retrying it can deliver it twice.
+    """
+
+    retries: int = 0
+    backoff: float = 0.1
+    max_backoff: float = 10.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.retries, bool) or not isinstance(self.retries, int):
+            raise TypeError("retries should be an integer")
+        if self.retries < 0:
+            raise ValueError(f"retries must not be negative, got {self.retries}")
+        for name in ("backoff", "max_backoff"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"{name} must be a positive number of seconds")
+
+    @staticmethod
+    def retryable(error: BaseException) -> bool:
+        if isinstance(error, PusherTransportError):
+            return True
+        return isinstance(error, PusherHTTPError) and (error.status >= 500 or error.status == 429)
+
+    def delay(self, attempt: int, error: BaseException) -> float:
+        """Seconds to wait after failed attempt ``attempt`` (0 for the first)."""
+        ceiling = min(self.max_backoff, self.backoff * 2**attempt)
+        wait = random.uniform(0, ceiling)  # jitter, not cryptography
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self.max_backoff))
+        return wait
