@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
 import http.client
 import json
 import math
@@ -42,7 +41,6 @@ import platform
 import shlex
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -59,6 +57,11 @@ from _support import APP_ID, KEY, SECRET
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(REPO))  # the end-to-end harness: install paths and server process helpers, shared
+
+from tests.e2e import harness  # noqa: E402 - importable once the repository is on the path
+from tests.e2e.harness import die_with_parent, free_port, start_with_retries  # noqa: E402
+
 CHANNELS = [f"bench-{i}" for i in range(100)]
 EVENT = "bench-event"
 BATCH_SIZE = 10  # the HTTP API's limit of events per batch_events request
@@ -224,18 +227,6 @@ def print_table(rows: list[Row]) -> None:
 # Processes: the nginx sink and the Pusher-protocol servers
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _die_with_parent() -> None:  # runs in the child between fork and exec
-    """The kernel sends SIGKILL to the child if this script dies first, so no server outlives a crashed run."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
 def http_get(port: int, path: str, timeout: float = 2) -> tuple[int, bytes]:
     # http.client, not urllib: no proxy from the environment is ever consulted for 127.0.0.1.
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -269,7 +260,7 @@ class Server:
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         server = cls(name, port, process, log_path)
         try:
@@ -313,18 +304,6 @@ class Server:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)  # anything left in the group
         self.process.wait(5)
-
-
-def start_with_retries(start: Callable[[int], Server]) -> Server:
-    """Start on a fresh free port, again if another process took the port between choosing and binding it."""
-    error: Exception | None = None
-    for _ in range(3):
-        try:
-            return start(free_port())
-        except RuntimeError as exc:
-            error = exc
-    assert error is not None
-    raise error
 
 
 def nginx_binary() -> str:
@@ -398,18 +377,8 @@ class NginxSink:
         self.server.stop()
 
 
-def e2e_harness() -> Any:
-    """The end-to-end suite's harness (tests/e2e/harness.py): where scripts/e2e installed soketi and sockudo."""
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    from tests.e2e import harness
-
-    return harness
-
-
 def start_soketi(work_dir: Path) -> tuple[Server, str]:
     """soketi from the e2e install, configured as the e2e harness does, with this benchmark's numeric app id."""
-    harness = e2e_harness()
     modules = harness.node_modules()  # raises harness.NotInstalled
     script = modules / "@soketi" / "soketi" / "bin" / "server.js"
     version = json.loads((modules / "@soketi" / "soketi" / "package.json").read_text())["version"]
@@ -437,7 +406,6 @@ def start_soketi(work_dir: Path) -> tuple[Server, str]:
 
 def start_sockudo(work_dir: Path) -> tuple[Server, str]:
     """sockudo from the e2e install, with the e2e harness's config less its webhooks and with this benchmark's app."""
-    harness = e2e_harness()
     binary = harness.sockudo_binary()  # raises harness.NotInstalled
     version = harness.pinned_versions()["SOCKUDO_VERSION"]
     root = work_dir / "sockudo"
@@ -774,7 +742,7 @@ def run_child(
         command += ["--max-in-flight", str(settings.max_in_flight)]
     before = sink.requests() if sink else None
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=die_with_parent
     )
     try:
         stdout, stderr = process.communicate(timeout=max_seconds + CHILD_GRACE_SECONDS)

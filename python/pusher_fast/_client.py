@@ -7,9 +7,10 @@ prepared request is sent.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -197,6 +198,13 @@ class _BaseClient:
         """Validate a webhook from its request headers and raw body; see :func:`pusher_fast.webhook.parse_webhook`."""
         return parse_webhook(self._config, headers, body, max_age=max_age)
 
+    def _bulk_run(
+        self, events: Iterable[Mapping[str, Any]], max_in_flight: int, retries: int, backoff: float, max_backoff: float
+    ) -> Callable[[], BulkResult]:
+        """``trigger_many``'s work, its options checked now (at the call, also for the async client)."""
+        options = _bulk.BulkOptions(max_in_flight, RetryPolicy(retries, backoff, max_backoff))
+        return functools.partial(_bulk.publish, self._config, self._transport_options, self._signer, events, options)
+
 
 class _BackendTransport:
     """The official SDK's extension point: ``backend(client, **options).send_request(request)``."""
@@ -328,8 +336,7 @@ class Pusher(_BaseClient):
         Requests go through pusher_fast's native HTTP client (the same host, timeout, proxy and TLS settings), not
         through ``http_client`` or ``backend``.
         """
-        options = _bulk.BulkOptions(max_in_flight, RetryPolicy(retries, backoff, max_backoff))
-        return _bulk.publish(self._config, self._transport_options, self._signer, events, options)
+        return self._bulk_run(events, max_in_flight, retries, backoff, max_backoff)()
 
     def close(self) -> None:
         """Close the connection pool (not a caller-supplied ``http_client``)."""
@@ -414,8 +421,7 @@ class AsyncPusher(_BaseClient):
 
         ``events`` is read from that thread: pass a list or a plain generator, not one that touches the loop.
         """
-        options = _bulk.BulkOptions(max_in_flight, RetryPolicy(retries, backoff, max_backoff))
-        return asyncio.to_thread(_bulk.publish, self._config, self._transport_options, self._signer, events, options)
+        return asyncio.to_thread(self._bulk_run(events, max_in_flight, retries, backoff, max_backoff))
 
     async def aclose(self) -> None:
         """Close the connection pool (not a caller-supplied ``http_client``)."""

@@ -29,7 +29,7 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 E2E_DIR = Path(__file__).resolve().parent
 REPO = E2E_DIR.parent.parent
@@ -43,6 +43,8 @@ MASTER_KEY = bytes(range(32))
 MASTER_KEY_BASE64 = base64.b64encode(MASTER_KEY).decode("ascii")
 WEBHOOK_EVENT_TYPES = ["channel_occupied", "channel_vacated", "member_added", "member_removed", "client_event"]
 INSTALL_HINT = "run `make e2e-install` (scripts/e2e/install.sh) first"
+
+Started = TypeVar("Started")
 
 
 class NotInstalled(RuntimeError):
@@ -122,8 +124,8 @@ def run_json(command: Sequence[str], payload: Any, *, env: Mapping[str, str] | N
     return json.loads(completed.stdout)
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Ask the kernel to SIGKILL this child when the test process dies, so no server outlives a crashed run."""
+def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Ask the kernel to SIGKILL this child when its parent dies, so no server outlives a crashed run."""
     if sys.platform.startswith("linux"):
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
@@ -319,7 +321,7 @@ def _launch(
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # only prctl(), which is async-signal-safe
+            preexec_fn=die_with_parent,  # only prctl(), which is async-signal-safe
         )
     server = ServerProcess(name, port, process, log_path, webhook_path)
     try:
@@ -330,7 +332,7 @@ def _launch(
     return server
 
 
-def _start_with_retries(start: Callable[[int], ServerProcess], attempts: int = 3) -> ServerProcess:
+def start_with_retries(start: Callable[[int], Started], attempts: int = 3) -> Started:
     """Start on a fresh free port, again if another process took the port between choosing and binding it."""
     error: Exception | None = None
     for _ in range(attempts):
@@ -379,7 +381,7 @@ def start_soketi(work_dir: Path, receiver: WebhookReceiver) -> ServerProcess:
             timeout=30,
         )
 
-    return _start_with_retries(start)
+    return start_with_retries(start)
 
 
 def sockudo_config(port: int, webhook_url: str) -> dict[str, Any]:
@@ -450,4 +452,4 @@ def start_sockudo(work_dir: Path, receiver: WebhookReceiver) -> ServerProcess:
             timeout=30,
         )
 
-    return _start_with_retries(start)
+    return start_with_retries(start)
