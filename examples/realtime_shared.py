@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pusher_fast.encryption import MASTER_KEY_ENV
+
 __all__ = [
     "CHANNELS",
-    "MASTER_KEY_ENV",
     "PUSHER_JS_PATH",
     "USERS",
     "User",
@@ -32,7 +33,6 @@ __all__ = [
     "render_page",
 ]
 
-MASTER_KEY_ENV = "PUSHER_ENCRYPTION_MASTER_KEY_BASE64"
 PUSHER_JS_PATH = "/static/pusher-with-encryption.min.js"
 """Where the page loads pusher-js from."""
 CHANNELS = ("private-notes", "presence-lobby", "private-encrypted-vault", "private-admin-room")

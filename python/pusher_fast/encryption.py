@@ -15,7 +15,16 @@ from pusher_fast import _native
 from pusher_fast._config import parse_master_key
 from pusher_fast.validation import ENCRYPTED_CHANNEL_PREFIX, is_encrypted_channel
 
-__all__ = ["decrypt_event_data", "generate_master_key_base64", "master_key_from_base64", "open_envelope"]
+__all__ = [
+    "MASTER_KEY_ENV",
+    "decrypt_event_data",
+    "generate_master_key_base64",
+    "master_key_from_base64",
+    "open_envelope",
+]
+
+MASTER_KEY_ENV = "PUSHER_ENCRYPTION_MASTER_KEY_BASE64"
+"""The environment variable the command line, the local server and the examples read the master key from."""
 
 
 def generate_master_key_base64() -> str:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import os
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -20,7 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from .harness import INSTALL_HINT, NotInstalled, die_with_parent, free_port
+from .harness import INSTALL_HINT, NotInstalled, die_with_parent, free_port, stop_process_group
 
 T = TypeVar("T")
 
@@ -145,11 +143,4 @@ class Browser:
                 self._call("DELETE", f"/session/{self._session}")
             self._session = None
         self._http.close()
-        if self._process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self._process.wait(5)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self._process.pid, signal.SIGKILL)
-        self._process.wait(5)
+        stop_process_group(self._process)

@@ -8,11 +8,11 @@ import os
 from typing import Any
 
 from pusher_fast import Pusher
+from pusher_fast.encryption import MASTER_KEY_ENV
 
 __all__ = ["MASTER_KEY_ENV", "URL_ENV", "UsageError", "add_client_arguments", "client_from_args"]
 
 URL_ENV = "PUSHER_URL"
-MASTER_KEY_ENV = "PUSHER_ENCRYPTION_MASTER_KEY_BASE64"
 
 
 class UsageError(Exception):

@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
 from pusher_fast import PusherWebhookError
 from pusher_fast.encryption import generate_master_key_base64
-from pusher_fast.testing import LocalPusherServer
 from pusher_fast.testing._serve import serve as serve_local
+from pusher_fast.testing._serve import server_from_args
 
-from ._client import MASTER_KEY_ENV, UsageError, client_from_args
+from ._client import UsageError, client_from_args
 
 __all__ = [
     "EXIT_FAILED",
@@ -138,16 +137,8 @@ def keygen(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def serve(args: argparse.Namespace, out: TextIO) -> int:
-    master_key = args.encryption_master_key_base64 or os.environ.get(MASTER_KEY_ENV) or None
     try:
-        server = LocalPusherServer(
-            args.app_id,
-            args.key,
-            args.secret,
-            host=args.host,
-            port=args.port,
-            encryption_master_key_base64=master_key,
-        )
+        server = server_from_args(args)
     except (ValueError, TypeError) as error:
         raise UsageError(str(error)) from None
     return serve_local(server, print_events=args.print_events, verbose=args.verbose, out=out)

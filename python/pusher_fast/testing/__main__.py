@@ -6,8 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ._serve import SERVER_DESCRIPTION, add_server_arguments, serve
-from ._server import LocalPusherServer
+from ._serve import SERVER_DESCRIPTION, add_server_arguments, serve, server_from_args
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,14 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        server = LocalPusherServer(
-            args.app_id,
-            args.key,
-            args.secret,
-            host=args.host,
-            port=args.port,
-            encryption_master_key_base64=args.encryption_master_key_base64,
-        )
+        server = server_from_args(args)
     except (ValueError, TypeError) as error:
         parser.error(str(error))
     return serve(server, print_events=args.print_events, verbose=args.verbose)

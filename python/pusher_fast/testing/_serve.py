@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from typing import TextIO
 
+from pusher_fast.encryption import MASTER_KEY_ENV
+
 from ._models import RecordedEvent
 from ._server import LocalPusherServer
 
-__all__ = ["add_server_arguments", "serve"]
+__all__ = ["SERVER_DESCRIPTION", "add_server_arguments", "serve", "server_from_args"]
 
 _POLL_SECONDS = 0.2
 SERVER_DESCRIPTION = (
@@ -34,10 +37,23 @@ def add_server_arguments(parser: argparse.ArgumentParser, *, credentials: bool =
         parser.add_argument(
             "--encryption-master-key-base64",
             metavar="KEY",
-            help="master key to show the plaintext of events on private-encrypted- channels with --print-events",
+            help="master key to show the plaintext of events on private-encrypted- channels with --print-events "
+            f"(default: ${MASTER_KEY_ENV})",
         )
     parser.add_argument("--print-events", action="store_true", help="print every accepted event (name, channels, data)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log each request (without query strings)")
+
+
+def server_from_args(args: argparse.Namespace) -> LocalPusherServer:
+    """The server the options describe (not started); ``ValueError``/``TypeError`` for invalid ones."""
+    return LocalPusherServer(
+        args.app_id,
+        args.key,
+        args.secret,
+        host=args.host,
+        port=args.port,
+        encryption_master_key_base64=args.encryption_master_key_base64 or os.environ.get(MASTER_KEY_ENV) or None,
+    )
 
 
 def serve(server: LocalPusherServer, *, print_events: bool, verbose: bool, out: TextIO = sys.stdout) -> int:
