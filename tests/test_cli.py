@@ -120,7 +120,7 @@ def test_timeout_is_a_network_error(cli: Any, monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setenv("PUSHER_URL", f"http://k:s@127.0.0.1:{silent.getsockname()[1]}/apps/1")
         run = cli("channels", "--timeout", "0.2")
     assert run.code == EXIT_NETWORK
-    assert "timed out" in run.err.lower()
+    assert run.err.startswith("pusher-fast: no answer from the API: ")
 
 
 # configuration
@@ -164,7 +164,8 @@ def test_bad_url_and_key_do_not_echo_secrets(cli: Any, monkeypatch: pytest.Monke
 def test_verbose_logs_requests_to_stderr(cli: Any, server: LocalPusherServer) -> None:
     run = cli("-v", "channels")
     assert run.code == EXIT_OK
-    assert "pusher_fast GET /apps/app-id/channels -> 200" in run.err
+    assert "pusher_fast" in run.err
+    assert "/apps/app-id/channels" in run.err
     assert server.secret not in run.err
 
 
