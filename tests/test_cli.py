@@ -257,6 +257,16 @@ def test_webhook_verify_with_a_headers_file(cli: Any, server: LocalPusherServer,
     assert run.json()["events"][0]["user_id"] == "9"
 
 
+def test_webhook_verify_reads_the_body_byte_for_byte(cli: Any, server: LocalPusherServer, tmp_path: Path) -> None:
+    raw = b'{"time_ms": 1700000000000,\r\n "events": [{"name": "channel_vacated", "channel": "\xc3\xa9"}]}'
+    body = tmp_path / "body"
+    body.write_bytes(raw)  # CRLF and UTF-8 as sent: reading it as text would change what was signed
+    signature = hmac.new(b"app-secret", raw, hashlib.sha256).hexdigest()
+    run = cli("webhook", "verify", str(body), "-H", "X-Pusher-Key: app-key", "-H", f"X-Pusher-Signature: {signature}")
+    assert run.code == EXIT_OK, run.err
+    assert run.json()["events"][0]["channel"] == "é"
+
+
 def test_webhook_verify_refusals(cli: Any, server: LocalPusherServer, tmp_path: Path) -> None:
     hook = server.webhook_request([{"name": "channel_occupied", "channel": "c"}], secret="other")
     body = tmp_path / "body"

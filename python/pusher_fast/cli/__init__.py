@@ -18,8 +18,6 @@ from pusher_fast.errors import PusherHTTPError, PusherTransportError
 
 from ._client import UsageError
 from ._commands import (
-    EXIT_FAILED,
-    EXIT_OK,
     authorize,
     channel,
     channels,
@@ -29,14 +27,11 @@ from ._commands import (
     users,
     webhook_verify,
 )
+from ._exit import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NETWORK, EXIT_OK, EXIT_USAGE
 from ._parser import build_parser
 from ._publish import publish
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_NETWORK", "EXIT_OK", "EXIT_USAGE", "main"]
-
-EXIT_USAGE = 2
-EXIT_NETWORK = 3
-EXIT_INTERRUPTED = 130
 
 _Command = Callable[[argparse.Namespace, TextIO], int]
 _COMMANDS: dict[str, _Command] = {

@@ -15,24 +15,21 @@ from pusher_fast.testing._serve import serve as serve_local
 from pusher_fast.testing._serve import server_from_args
 
 from ._client import UsageError, client_from_args
+from ._exit import EXIT_FAILED, EXIT_OK
 
 __all__ = [
-    "EXIT_FAILED",
-    "EXIT_OK",
     "authorize",
     "channel",
     "channels",
     "keygen",
     "print_json",
+    "read_bytes",
     "read_text",
     "serve",
     "trigger",
     "users",
     "webhook_verify",
 ]
-
-EXIT_OK = 0
-EXIT_FAILED = 1
 
 
 def print_json(value: Any, out: TextIO) -> None:
@@ -47,6 +44,17 @@ def read_text(path: str, what: str) -> str:
         with open(path, encoding="utf-8") as file:
             return file.read()
     except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read the {what} {path!r}: {error}") from None
+
+
+def read_bytes(path: str, what: str) -> bytes:
+    """A file's bytes as they are (a signature covers them), ``-`` for stdin; ``UsageError`` when unreadable."""
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError as error:
         raise UsageError(f"cannot read the {what} {path!r}: {error}") from None
 
 
@@ -100,7 +108,7 @@ def webhook_verify(args: argparse.Namespace, out: TextIO) -> int:
     headers = [_split_header(line) for line in args.header]
     if args.headers_file is not None:
         headers.extend(_headers_from_file(read_text(args.headers_file, "headers file")))
-    body = read_text(args.body, "webhook body")
+    body = read_bytes(args.body, "webhook body")
     with client_from_args(args) as pusher:
         try:
             webhook = pusher.webhook(headers, body, max_age=args.max_age)

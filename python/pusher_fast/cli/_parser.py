@@ -8,15 +8,16 @@ from pusher_fast._version import __version__
 from pusher_fast.testing._serve import SERVER_DESCRIPTION, add_server_arguments
 
 from ._client import MASTER_KEY_ENV, URL_ENV, add_client_arguments
+from ._exit import EXIT_FAILED, EXIT_NETWORK, EXIT_OK, EXIT_USAGE
 
 __all__ = ["EXIT_CODES_HELP", "build_parser"]
 
-EXIT_CODES_HELP = """\
+EXIT_CODES_HELP = f"""\
 exit codes:
-  0  done
-  1  the API refused the request (4xx/5xx), some events failed to publish, or the webhook is not valid
-  2  usage or configuration error (bad flag, missing or invalid credentials, invalid channel or event)
-  3  network error or timeout: no answer from the API (for publish: every event failed that way)
+  {EXIT_OK}  done
+  {EXIT_FAILED}  the API refused the request (4xx/5xx), some events failed to publish, or the webhook is not valid
+  {EXIT_USAGE}  usage or configuration error (bad flag, missing or invalid credentials, invalid channel or event)
+  {EXIT_NETWORK}  network error or timeout: no answer from the API (for publish: every event failed that way)
 """
 
 _EPILOG = f"""\

@@ -15,12 +15,12 @@ from typing import IO, Any, TextIO
 from pusher_fast import BulkResult, PusherBulkError, PusherTransportError
 
 from ._client import UsageError, client_from_args
-from ._commands import EXIT_FAILED, EXIT_OK, print_json
+from ._commands import print_json
+from ._exit import EXIT_FAILED, EXIT_NETWORK, EXIT_OK
 from ._progress import Progress, open_progress
 
-__all__ = ["EXIT_ALL_UNREACHABLE", "publish"]
+__all__ = ["publish"]
 
-EXIT_ALL_UNREACHABLE = 3
 _PROGRESS_STEP = 256
 
 
@@ -96,7 +96,7 @@ def publish(args: argparse.Namespace, out: TextIO) -> int:
     if not failures:
         return EXIT_OK
     if result.sent == 0 and all(isinstance(failure.error, PusherTransportError) for failure in failures):
-        return EXIT_ALL_UNREACHABLE
+        return EXIT_NETWORK
     return EXIT_FAILED
 
 
