@@ -9,7 +9,6 @@ first sees the presence member arrive.
 from __future__ import annotations
 
 import contextlib
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,7 +45,6 @@ def app_url(soketi_server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> It
             server.shutdown()
             server.server_close()
             thread.join(5)
-    sys.modules.pop("flask_app", None)
 
 
 @pytest.fixture
