@@ -34,11 +34,11 @@ test: install ## Build everything and run the Rust and Python test suites
 	$(BIN)/python -m pytest -q -n 2
 
 .PHONY: e2e-install
-e2e-install: ## Install the end-to-end tools into ~/.cache/pusher-fast: soketi, sockudo, pusher-js, the Node and Go SDKs
+e2e-install: ## Install the end-to-end tools: soketi, sockudo, pusher-js, the Node and Go SDKs (~/.cache/pusher-fast), Chromium (apt)
 	scripts/e2e/install.sh
 
 .PHONY: e2e
-e2e: install e2e-install ## Run only the end-to-end suite: soketi, sockudo, pusher-js and the official Node and Go SDKs
+e2e: install e2e-install ## Run only the end-to-end suite: soketi, sockudo, pusher-js, the Node and Go SDKs, headless Chromium
 	$(BIN)/python -m pytest tests/e2e -q -n 2 -m e2e
 
 # `make test` runs the end-to-end suite too (its pytest run collects tests/e2e), so it installs what that needs.

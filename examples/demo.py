@@ -117,7 +117,9 @@ def main() -> None:
         print("terminate       ->", pusher.terminate_user_connections("42"))
 
         section("errors")
-        with Pusher(**{**server.client_options(), "secret": "wrong-secret"}) as impostor:
+        wrong = server.client_options()
+        wrong["secret"] = "wrong-secret"
+        with Pusher(**wrong) as impostor:
             try:
                 impostor.trigger("orders", "x", {})
             except PusherBadAuth as exc:
@@ -131,8 +133,8 @@ def main() -> None:
         accepted = [r for r in server.requests if r.status < 300]
         print(f"{len(server.requests)} requests, {len(accepted)} accepted with valid signatures")
         print(f"{len(server.events)} events recorded; terminated users: {list(server.terminated_users)}")
-        for event in server.events[:6]:
-            print(f"  {event.endpoint:12} {','.join(event.channels):28} {event.name:14} {event.data[:40]}")
+        for recorded in server.events[:6]:
+            print(f"  {recorded.endpoint:12} {','.join(recorded.channels):28} {recorded.name:14} {recorded.data[:40]}")
         print("  ...")
 
 

@@ -10,6 +10,7 @@ from typing import Any, Union
 
 from pusher_fast import _native
 from pusher_fast._config import Config, ensure_text
+from pusher_fast.encryption import open_envelope
 from pusher_fast.errors import PusherWebhookError
 from pusher_fast.validation import is_encrypted_channel
 
@@ -156,16 +157,6 @@ def _decrypt(config: Config, index: int, channel: str, data: str) -> str:
             f"Webhook event #{index} on {channel} is encrypted but no encryption master key was configured"
         )
     try:
-        envelope = json.loads(data)
-        nonce, ciphertext = envelope["nonce"], envelope["ciphertext"]
-        if not isinstance(nonce, str) or not isinstance(ciphertext, str):
-            raise TypeError
-    except (ValueError, TypeError, KeyError):
-        raise PusherWebhookError(
-            f"Webhook event #{index} on {channel}: data is not a nonce/ciphertext envelope"
-        ) from None
-    try:
-        plaintext = _native.decrypt(channel, config.encryption_master_key, nonce, ciphertext)
+        return open_envelope(channel, config.encryption_master_key, data)
     except ValueError as exc:
-        raise PusherWebhookError(f"Webhook event #{index} on {channel} could not be decrypted: {exc}") from None
-    return plaintext.decode("utf-8", "replace")
+        raise PusherWebhookError(f"Webhook event #{index} on {channel}: {exc}") from None

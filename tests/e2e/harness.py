@@ -270,15 +270,19 @@ class ServerProcess:
         return self.process.poll() is None
 
     def stop(self) -> None:
-        """SIGTERM to the whole process group, SIGKILL after 5 s; always reaps the process."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(5)
+        stop_process_group(self.process)
+
+
+def stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process's whole group (it was started in a new session), SIGKILL after 5 s; always reaps it."""
+    if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(5)
+            os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(5)
 
 
 def _wait_until_ready(server: ServerProcess, url: str, timeout: float) -> None:

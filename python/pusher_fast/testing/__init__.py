@@ -10,13 +10,24 @@
         client.trigger("my-channel", "my-event", "hello")
         (event,) = server.wait_for_events(1)
 
+It speaks the HTTP API only: there is no WebSocket endpoint, so nothing reaches pusher-js. Given
+``encryption_master_key_base64``, :meth:`LocalPusherServer.plaintext` opens recorded encrypted events;
+:meth:`LocalPusherServer.webhook_request` builds a signed webhook for a web framework's test client.
+
 With pytest, the ``pusher_server`` fixture (from ``pusher_fast.testing.pytest_plugin``) gives each test a fresh server.
 Run ``python -m pusher_fast.testing`` for a standalone server.
 """
 
 from __future__ import annotations
 
-from ._models import RecordedEvent, RecordedRequest
-from ._server import LocalPusherServer
+from ._models import ClientOptions, RecordedEvent, RecordedRequest, WebhookRequest
+from ._server import AddressInUseError, LocalPusherServer
 
-__all__ = ["LocalPusherServer", "RecordedEvent", "RecordedRequest"]
+__all__ = [
+    "AddressInUseError",
+    "ClientOptions",
+    "LocalPusherServer",
+    "RecordedEvent",
+    "RecordedRequest",
+    "WebhookRequest",
+]

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypedDict
 
-__all__ = ["RecordedEvent", "RecordedRequest"]
+__all__ = ["ClientOptions", "RecordedEvent", "RecordedRequest", "WebhookRequest"]
+
+
+class ClientOptions(TypedDict):
+    """Keyword arguments for ``Pusher(**options)`` (or ``AsyncPusher``) that point a client at a local server."""
+
+    app_id: str
+    key: str
+    secret: str
+    host: str
+    port: int
+    ssl: bool
 
 
 @dataclass(frozen=True)
@@ -41,3 +53,14 @@ class RecordedRequest:
     body: bytes
     status: int
     response: bytes
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """A signed webhook as Channels would POST it: give ``headers`` and ``body`` to your framework's test client.
+
+    ``headers`` holds ``Content-Type``, ``X-Pusher-Key`` and ``X-Pusher-Signature``; ``body`` is the raw JSON.
+    """
+
+    headers: Mapping[str, str]
+    body: bytes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
 import logging
 import math
@@ -18,16 +19,19 @@ from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Union, cast
 from urllib.parse import parse_qsl, urlsplit
 
+from pusher_fast.encryption import decrypt_event_data, master_key_from_base64
+from pusher_fast.validation import is_encrypted_channel
+
 from ._app import AppConfig, Application, Response, text_response
-from ._models import RecordedEvent, RecordedRequest
+from ._models import ClientOptions, RecordedEvent, RecordedRequest, WebhookRequest
 from ._state import Failure, ServerState
 from ._validation import Limits, channel_name_error, is_presence
-from ._webhook import send_webhook, sign_webhook, webhook_body
+from ._webhook import build_webhook, send_webhook, sign_webhook, webhook_body
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self is 3.11+; only the type checker needs it
 
-__all__ = ["MAX_REQUEST_BODY_BYTES", "LocalPusherServer"]
+__all__ = ["MAX_REQUEST_BODY_BYTES", "AddressInUseError", "LocalPusherServer"]
 
 logger = logging.getLogger("pusher_fast.testing")
 
@@ -45,6 +49,23 @@ _HEX_RE = re.compile(rb"[0-9a-fA-F]+")
 _STOP_JOIN_TIMEOUT = 5.0
 
 _Request = Union[socket.socket, "tuple[bytes, socket.socket]"]
+
+
+class AddressInUseError(OSError):
+    """The server's address is taken, by another server or another test: an ``OSError`` with ``EADDRINUSE``."""
+
+    def __init__(self, host: str, port: int) -> None:
+        address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        super().__init__(
+            errno.EADDRINUSE,
+            f"{address} is already in use (another server is listening there); "
+            "choose another port, or port 0 for any free one",
+        )
+        self.host = host
+        self.port = port
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 class _BodyError(Exception):
@@ -73,9 +94,10 @@ class _HTTPServer(ThreadingHTTPServer):
         self._connections: dict[_Request, threading.Thread] = {}
         self._connections_lock = threading.Lock()
         self._closing = False
-        super().__init__(address, _Handler)
         # serve_forever notices shutdown() only at its next poll; a socket pair wakes this loop at once instead.
+        # It exists before binding, since a failed bind calls server_close.
         self._wake_reader, self._wake_writer = socket.socketpair()
+        super().__init__(address, _Handler)
 
     def serve(self) -> None:
         """Accept connections until ``wake`` is called, handing each to its own thread."""
@@ -362,6 +384,7 @@ class LocalPusherServer:
         max_channels: int = 100,
         max_batch_size: int = 10,
         timestamp_tolerance: float = 600.0,
+        encryption_master_key_base64: str | None = None,
     ) -> None:
         for name, text in (("app_id", app_id), ("key", key), ("secret", secret)):
             if not isinstance(text, str) or not text:
@@ -377,6 +400,9 @@ class LocalPusherServer:
                 raise ValueError(f"{name} must be at least 1")
         if not (timestamp_tolerance >= 0 and math.isfinite(timestamp_tolerance)):
             raise ValueError("timestamp_tolerance must be a finite number of seconds >= 0")
+        if encryption_master_key_base64 is not None:
+            master_key_from_base64(encryption_master_key_base64)
+        self._master_key_base64 = encryption_master_key_base64
 
         self._config = AppConfig(
             app_id=app_id,
@@ -427,7 +453,12 @@ class LocalPusherServer:
                 return _HTTPServer((self._host, self._bound_port), self._application, family)
             except OSError:
                 pass
-        return _HTTPServer((self._host, self._configured_port), self._application, family)
+        try:
+            return _HTTPServer((self._host, self._configured_port), self._application, family)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise AddressInUseError(self._host, self._configured_port) from None
 
     def stop(self) -> None:
         """Stop serving, close open connections and the listening socket, and join the threads. Safe to repeat."""
@@ -489,8 +520,13 @@ class LocalPusherServer:
     def secret(self) -> str:
         return self._config.secret
 
-    def client_options(self) -> dict[str, object]:
-        """Keyword arguments for ``Pusher(**options)`` that point a client at this server."""
+    @property
+    def encryption_master_key_base64(self) -> str | None:
+        """The master key :meth:`plaintext` opens encrypted events with (give the same one to your client)."""
+        return self._master_key_base64
+
+    def client_options(self) -> ClientOptions:
+        """Keyword arguments for ``Pusher(**options)`` that point a client at this server (typed for mypy)."""
         return {
             "app_id": self.app_id,
             "key": self.key,
@@ -516,6 +552,19 @@ class LocalPusherServer:
     def terminated_users(self) -> tuple[str, ...]:
         """User ids whose connections were terminated, in order."""
         return self._state.terminated_users()
+
+    def plaintext(self, event: RecordedEvent) -> str:
+        """``event.data`` as subscribers read it: opened with the master key on a ``private-encrypted-`` channel
+        (``ValueError`` if it does not open, or the server was given no ``encryption_master_key_base64``), as
+        recorded otherwise."""
+        (channel, *others) = event.channels
+        if others or not is_encrypted_channel(channel):
+            return event.data
+        if self._master_key_base64 is None:
+            raise ValueError(
+                f"the event on {channel} is encrypted: give LocalPusherServer(encryption_master_key_base64=...)"
+            )
+        return decrypt_event_data(channel, event.data, self._master_key_base64)
 
     def wait_for_events(self, count: int, timeout: float = 5.0) -> tuple[RecordedEvent, ...]:
         """Block until at least ``count`` events were recorded and return them all; ``TimeoutError`` otherwise."""
@@ -586,13 +635,27 @@ class LocalPusherServer:
         """
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError("webhook url must be http or https")
-        body = webhook_body(events, time_ms)
-        return send_webhook(
-            url,
-            body,
+        return send_webhook(url, self.webhook_request(events, time_ms=time_ms, key=key, secret=secret), timeout=timeout)
+
+    def webhook_request(
+        self,
+        events: Sequence[Mapping[str, object]],
+        *,
+        time_ms: int | None = None,
+        key: str | None = None,
+        secret: str | None = None,
+    ) -> WebhookRequest:
+        """A signed webhook ``{"time_ms": ..., "events": [...]}`` to post with your framework's test client.
+
+        Signed as :meth:`send_webhook` signs it::
+
+            hook = pusher_server.webhook_request([{"name": "channel_occupied", "channel": "orders"}])
+            response = client.post("/pusher/webhook", data=hook.body, headers=dict(hook.headers))
+        """
+        return build_webhook(
+            webhook_body(events, time_ms),
             key=self.key if key is None else key,
             secret=self.secret if secret is None else secret,
-            timeout=timeout,
         )
 
     @staticmethod

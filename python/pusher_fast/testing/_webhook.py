@@ -8,11 +8,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from http.client import HTTPMessage
+from types import MappingProxyType
 from typing import IO
 
 from ._auth import hmac_sha256_hex
+from ._models import WebhookRequest
 
-__all__ = ["send_webhook", "sign_webhook", "webhook_body"]
+__all__ = ["build_webhook", "send_webhook", "sign_webhook", "webhook_body"]
 
 
 def sign_webhook(secret: str, body: bytes) -> str:
@@ -26,6 +28,16 @@ def webhook_body(events: Sequence[Mapping[str, object]], time_ms: int | None = N
         time_ms = int(time.time() * 1000)
     payload = {"time_ms": time_ms, "events": [dict(event) for event in events]}
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def build_webhook(body: bytes, *, key: str, secret: str) -> WebhookRequest:
+    """``body`` with the headers Channels sends it with: the app key and the body's signature."""
+    headers = {
+        "Content-Type": "application/json",
+        "X-Pusher-Key": key,
+        "X-Pusher-Signature": sign_webhook(secret, body),
+    }
+    return WebhookRequest(headers=MappingProxyType(headers), body=body)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -47,18 +59,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
 
 
-def send_webhook(url: str, body: bytes, *, key: str, secret: str, timeout: float) -> int:
-    """POST ``body`` to ``url`` with the webhook headers and return the HTTP status (errors included)."""
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "X-Pusher-Key": key,
-            "X-Pusher-Signature": sign_webhook(secret, body),
-        },
-    )
+def send_webhook(url: str, webhook: WebhookRequest, *, timeout: float) -> int:
+    """POST ``webhook`` to ``url`` and return the HTTP status (errors included)."""
+    request = urllib.request.Request(url, data=webhook.body, method="POST", headers=dict(webhook.headers))
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             response.read()
