@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
-use crate::sender::{Options, ProxyChoice, Request, Sender, SenderError};
+use pusher_fast_sender::{Options, ProxyChoice, Request, Sender, SenderError};
 
 /// How long a detached wait lasts before checking for signals.
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);

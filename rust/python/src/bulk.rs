@@ -1,0 +1,196 @@
+//! `BulkPacker`: a stream of events into signed `batch_events` requests, lane by lane.
+
+use pusher_fast_core::bulk::{PackedBatch, Packer};
+use pusher_fast_core::request::{BulkItem, TriggerEvent};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+
+use crate::convert::{channel_list, optional_text, text};
+use crate::errors::NativeResult;
+use crate::signer::Signer;
+
+/// The keys a bulk event may have.
+pub(crate) const BULK_EVENT_KEYS: [&str; 5] = ["channel", "channels", "name", "data", "socket_id"];
+
+/// One member of a bulk event mapping, or None when it is absent.
+pub(crate) fn member<'py>(
+    event: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if let Ok(dict) = event.cast::<PyDict>() {
+        return dict.get_item(key);
+    }
+    match event.get_item(key) {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if error.is_instance_of::<pyo3::exceptions::PyKeyError>(event.py()) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Turns a stream of events into signed `batch_events` requests, lane by lane, keeping each
+/// channel's events in order (see `bulk.rs`). Used by the bulk publisher.
+#[pyclass(module = "pusher_fast._native")]
+pub(crate) struct BulkPacker {
+    packer: Packer,
+}
+
+impl BulkPacker {
+    fn items_of(
+        signer: &Signer,
+        index: u64,
+        event: &Bound<'_, PyAny>,
+    ) -> NativeResult<Vec<BulkItem>> {
+        let py = event.py();
+        if !(event.is_instance_of::<PyDict>() || event.hasattr(intern!(py, "keys"))?) {
+            return Err(PyTypeError::new_err(format!(
+                "event should be a mapping with channel (or channels), name and data, not {}",
+                event.get_type().name()?
+            ))
+            .into());
+        }
+        let channel = member(event, intern!(py, "channel"))?;
+        let channels = member(event, intern!(py, "channels"))?;
+        let name = member(event, intern!(py, "name"))?;
+        let data = member(event, intern!(py, "data"))?;
+        let socket_id = member(event, intern!(py, "socket_id"))?;
+        let known = [&channel, &channels, &name, &data, &socket_id]
+            .iter()
+            .filter(|value| value.is_some())
+            .count();
+        if event.len()? > known {
+            let mut unknown = Vec::new();
+            for key in event.try_iter()? {
+                let key = key?.str()?.to_cow()?.into_owned();
+                if !BULK_EVENT_KEYS.contains(&key.as_str()) {
+                    unknown.push(key);
+                }
+            }
+            unknown.sort_unstable();
+            return Err(PyValueError::new_err(format!(
+                "event has unknown key(s) {}",
+                unknown.join(", ")
+            ))
+            .into());
+        }
+        let names = match (&channel, &channels) {
+            (Some(channel), None) => vec![text(channel, "channel")?],
+            (None, Some(channels)) => channel_list(channels)?,
+            (Some(_), Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "event has both 'channel' and 'channels'; give one",
+                )
+                .into())
+            }
+            (None, None) => return Err(PyValueError::new_err("event has no 'channel'").into()),
+        };
+        let name = name.ok_or_else(|| PyValueError::new_err("event has no 'name'"))?;
+        let data = data.ok_or_else(|| PyValueError::new_err("event has no 'data'"))?;
+        let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+        let name = text(&name, "event_name")?;
+        let data = signer.data_text(&data)?;
+        let socket_id = match &socket_id {
+            Some(value) => optional_text(value, "socket_id")?,
+            None => None,
+        };
+        let event = TriggerEvent {
+            channels: &names,
+            name: &name,
+            data: &data,
+            socket_id: socket_id.as_deref(),
+            info: None,
+        };
+        Ok(signer.app.bulk_items(index, &event)?)
+    }
+}
+
+/// `(lane, "path?query", body, event indices)` of one packed batch.
+type PackedRequest<'py> = (usize, String, Bound<'py, PyBytes>, Vec<u64>);
+
+pub(crate) fn signed_batch<'py>(
+    py: Python<'py>,
+    signer: &Signer,
+    batch: &PackedBatch,
+    timestamp: i64,
+) -> NativeResult<PackedRequest<'py>> {
+    let post = signer.app.batch_of_items(&batch.items, timestamp)?;
+    let indices = batch.items.iter().map(|item| item.event_index).collect();
+    let body = PyBytes::new(py, post.body.as_bytes());
+    Ok((
+        batch.lane,
+        format!("{}?{}", post.path, post.query),
+        body,
+        indices,
+    ))
+}
+
+#[pymethods]
+impl BulkPacker {
+    #[new]
+    fn new(lanes: usize) -> PyResult<Self> {
+        if lanes == 0 {
+            return Err(PyValueError::new_err("lanes must be at least 1"));
+        }
+        Ok(Self {
+            packer: Packer::new(lanes),
+        })
+    }
+
+    /// Packs `events` (numbered from `first_index`). Returns the requests of the batches that
+    /// became full, `(index, exception)` for every event that failed validation, and
+    /// `(index, copies)` for every event that went to more than one channel.
+    #[allow(clippy::type_complexity)]
+    fn pack<'py>(
+        &mut self,
+        py: Python<'py>,
+        signer: &Signer,
+        events: &Bound<'py, PyAny>,
+        first_index: u64,
+        timestamp: i64,
+    ) -> NativeResult<(
+        Vec<PackedRequest<'py>>,
+        Vec<(u64, Py<PyAny>)>,
+        Vec<(u64, usize)>,
+    )> {
+        let mut requests = Vec::new();
+        let mut failures = Vec::new();
+        let mut multi = Vec::new();
+        for (offset, event) in events.try_iter()?.enumerate() {
+            let index = first_index + offset as u64;
+            match Self::items_of(signer, index, &event?) {
+                Ok(items) => {
+                    if items.len() > 1 {
+                        multi.push((index, items.len()));
+                    }
+                    for item in items {
+                        if let Some(batch) = self.packer.push(item) {
+                            requests.push(signed_batch(py, signer, &batch, timestamp)?);
+                        }
+                    }
+                }
+                Err(error) => failures.push((index, PyErr::from(error).into_value(py).into_any())),
+            }
+        }
+        Ok((requests, failures, multi))
+    }
+
+    /// The requests of every partly filled batch; call once the stream has ended.
+    fn flush<'py>(
+        &mut self,
+        py: Python<'py>,
+        signer: &Signer,
+        timestamp: i64,
+    ) -> NativeResult<Vec<PackedRequest<'py>>> {
+        self.packer
+            .flush()
+            .iter()
+            .map(|batch| signed_batch(py, signer, batch, timestamp))
+            .collect()
+    }
+
+    /// Items waiting in partly filled batches.
+    fn pending(&self) -> usize {
+        self.packer.pending()
+    }
+}
