@@ -16,6 +16,7 @@ __all__ = [
     "check_channel_count",
     "check_event_name",
     "check_payload_size",
+    "check_prefix_filter",
     "check_socket_id",
     "check_user_id",
     "decrypt",
@@ -151,6 +152,9 @@ def check_user_id(user_id: str) -> None:
 
 def check_payload_size(data: str, limit: int) -> None:
     """ValueError when the UTF-8 form of ``data`` is longer than ``limit`` bytes."""
+
+def check_prefix_filter(prefix: str) -> None:
+    """ValueError unless ``prefix`` is channel-name characters and ``#`` (a ``filter_by_prefix`` value)."""
 
 def normalize_info(info: object) -> str | None:
     """Channel attributes as ``"a,b"`` (from a str or a list/tuple/set of names), or None; ValueError if unknown."""

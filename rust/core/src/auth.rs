@@ -1,8 +1,116 @@
-//! The `auth` strings of private/presence channel authorization and user authentication.
+//! Channel authorization and user authentication: the rules they follow and the `auth` strings
+//! they sign.
 
 use hmac::Mac;
 
+use crate::error::Error;
+use crate::request::AppCredentials;
 use crate::signing::{finalize_hex, keyed_hmac, HmacSha256};
+use crate::{crypto, validate};
+
+/// What a channel-authorization endpoint returns to the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelAuthorization {
+    /// `key:signature`.
+    pub auth: String,
+    /// The custom data, as signed (given for presence channels).
+    pub channel_data: Option<String>,
+    /// The channel's secretbox key as base64 (encrypted channels only).
+    pub shared_secret: Option<String>,
+}
+
+/// The custom data of a channel authorization, already serialized by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelData {
+    /// The JSON text that is signed and returned as `channel_data`.
+    pub json: String,
+    /// Whether the data names its user: a `user_id` that is not null.
+    pub has_user_id: bool,
+}
+
+/// What a user-authentication endpoint returns for `pusher:signin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAuthentication {
+    /// `key:signature`.
+    pub auth: String,
+    /// The user data, as signed.
+    pub user_data: String,
+}
+
+/// The user data of a user authentication, already serialized by the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserData<'a> {
+    /// Its `id` member, when it has one that is not null.
+    pub id: Option<&'a str>,
+    /// The JSON text that is signed and returned as `user_data`.
+    pub json: &'a str,
+}
+
+/// Authorizes `socket_id` on a private, presence or encrypted `channel`.
+///
+/// A presence channel needs custom data naming its user; an encrypted channel needs the app's
+/// master key, and its authorization carries the channel's shared secret. `#server-to-user-`
+/// channels are never authorized.
+pub fn authorize_channel(
+    app: &AppCredentials,
+    channel: &str,
+    socket_id: &str,
+    custom_data: Option<ChannelData>,
+) -> Result<ChannelAuthorization, Error> {
+    validate::channel(channel, false)?;
+    validate::socket_id(socket_id)?;
+    let names_user = custom_data.as_ref().is_some_and(|data| data.has_user_id);
+    if validate::is_presence_channel(channel) && !names_user {
+        return Err(Error::InvalidInput(
+            "A presence channel needs custom_data with a user_id, e.g. {'user_id': '42'}"
+                .to_owned(),
+        ));
+    }
+    let channel_data = custom_data.map(|data| data.json);
+    let shared_secret = if validate::is_encrypted_channel(channel) {
+        let master_key = app.master_key.as_deref().ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "Cannot authorize encrypted channel {channel}: no encryption master key was \
+                 configured (pass encryption_master_key_base64)"
+            ))
+        })?;
+        Some(crypto::shared_secret_base64(channel, master_key))
+    } else {
+        None
+    };
+    let auth = channel_auth_keyed(
+        &app.key,
+        app.mac(),
+        socket_id,
+        channel,
+        channel_data.as_deref(),
+    );
+    Ok(ChannelAuthorization {
+        auth,
+        channel_data,
+        shared_secret,
+    })
+}
+
+/// Authenticates the user of `socket_id` for `pusher:signin`: the user data must be given and
+/// name the user with a valid user id.
+pub fn authenticate_user(
+    app: &AppCredentials,
+    socket_id: &str,
+    user_data: Option<UserData<'_>>,
+) -> Result<UserAuthentication, Error> {
+    validate::socket_id(socket_id)?;
+    let user_data = user_data.ok_or_else(|| Error::InvalidInput("user_data is null".to_owned()))?;
+    let id = user_data
+        .id
+        .ok_or_else(|| Error::InvalidInput("user_data has no id field".to_owned()))?;
+    validate::user_id(id)?;
+    let auth = user_auth_keyed(&app.key, app.mac(), socket_id, user_data.json);
+    Ok(UserAuthentication {
+        auth,
+        user_data: user_data.json.to_owned(),
+    })
+}
 
 /// `key:hex_signature`, the form of every `auth` field.
 fn auth_string(key: &str, mac: HmacSha256) -> String {
@@ -71,6 +179,154 @@ pub fn user_auth_keyed(key: &str, mut mac: HmacSha256, socket_id: &str, user_dat
 mod tests {
     use super::*;
     use crate::signing::hmac_sha256_hex;
+
+    fn app(master_key: Option<Vec<u8>>) -> AppCredentials {
+        AppCredentials::new(
+            "1".to_owned(),
+            "key".to_owned(),
+            "secret",
+            master_key,
+            10240,
+        )
+    }
+
+    fn presence_data(json: &str, has_user_id: bool) -> Option<ChannelData> {
+        Some(ChannelData {
+            json: json.to_owned(),
+            has_user_id,
+        })
+    }
+
+    fn message<T: std::fmt::Debug>(result: Result<T, Error>) -> String {
+        result.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn private_channels_are_signed_without_data() {
+        let authorization = authorize_channel(&app(None), "private-c", "1.1", None).unwrap();
+        assert_eq!(
+            authorization,
+            ChannelAuthorization {
+                auth: channel_auth("key", "secret", "1.1", "private-c", None),
+                channel_data: None,
+                shared_secret: None,
+            }
+        );
+    }
+
+    #[test]
+    fn presence_channels_need_data_naming_the_user() {
+        let json = r#"{"user_id": "42"}"#;
+        let authorization =
+            authorize_channel(&app(None), "presence-c", "1.1", presence_data(json, true)).unwrap();
+        assert_eq!(authorization.channel_data.as_deref(), Some(json));
+        assert_eq!(
+            authorization.auth,
+            channel_auth("key", "secret", "1.1", "presence-c", Some(json))
+        );
+        let refusal = "A presence channel needs custom_data with a user_id, e.g. {'user_id': '42'}";
+        for data in [None, presence_data(r#"{"x": 1}"#, false)] {
+            assert_eq!(
+                message(authorize_channel(&app(None), "presence-c", "1.1", data)),
+                refusal
+            );
+        }
+        // Other channels sign custom data when given, whether or not it names a user.
+        let private =
+            authorize_channel(&app(None), "private-c", "1.1", presence_data("{}", false)).unwrap();
+        assert_eq!(private.channel_data.as_deref(), Some("{}"));
+    }
+
+    #[test]
+    fn encrypted_channels_need_the_master_key_and_get_the_shared_secret() {
+        let master_key = vec![7u8; 32];
+        let authorization = authorize_channel(
+            &app(Some(master_key.clone())),
+            "private-encrypted-c",
+            "1.1",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            authorization.shared_secret,
+            Some(crypto::shared_secret_base64(
+                "private-encrypted-c",
+                &master_key
+            ))
+        );
+        assert_eq!(
+            message(authorize_channel(
+                &app(None),
+                "private-encrypted-c",
+                "1.1",
+                None
+            )),
+            "Cannot authorize encrypted channel private-encrypted-c: no encryption master key \
+             was configured (pass encryption_master_key_base64)"
+        );
+    }
+
+    #[test]
+    fn channel_and_socket_id_are_checked_first() {
+        assert_eq!(
+            message(authorize_channel(&app(None), "private c", "1.1", None)),
+            "Invalid Channel: private c"
+        );
+        assert_eq!(
+            message(authorize_channel(
+                &app(None),
+                "#server-to-user-1",
+                "1.1",
+                None
+            )),
+            "Channel should be a valid channel, got: #server-to-user-1"
+        );
+        assert_eq!(
+            message(authorize_channel(&app(None), "presence-c", "1.1x", None)),
+            "Invalid socket ID: 1.1x"
+        );
+    }
+
+    #[test]
+    fn users_are_authenticated_with_a_valid_id() {
+        let json = r#"{"id": "42"}"#;
+        let user = UserData {
+            id: Some("42"),
+            json,
+        };
+        let authentication = authenticate_user(&app(None), "1.1", Some(user)).unwrap();
+        assert_eq!(
+            authentication,
+            UserAuthentication {
+                auth: user_auth("key", "secret", "1.1", json),
+                user_data: json.to_owned(),
+            }
+        );
+        assert_eq!(
+            message(authenticate_user(&app(None), "1.1", None)),
+            "user_data is null"
+        );
+        let no_id = UserData {
+            id: None,
+            json: "{}",
+        };
+        assert_eq!(
+            message(authenticate_user(&app(None), "1.1", Some(no_id))),
+            "user_data has no id field"
+        );
+        let bad_id = UserData {
+            id: Some("a b"),
+            json: "{}",
+        };
+        assert_eq!(
+            message(authenticate_user(&app(None), "1.1", Some(bad_id))),
+            "Invalid user id: a b"
+        );
+        assert_eq!(
+            message(authenticate_user(&app(None), "x", Some(user))),
+            "Invalid socket ID: x"
+        );
+    }
 
     const DOCS_KEY: &str = "278d425bdf160c739803";
     const DOCS_SECRET: &str = "7ad3773142a6692b25b8";

@@ -5,8 +5,90 @@
 //! different lanes proceed in parallel. Items wait in their lane until ten are there (a full
 //! batch) or the stream ends.
 
+use crate::error::Error;
 use crate::request::BulkItem;
 use crate::validate::MAX_BATCH_SIZE;
+
+/// The keys a bulk event may have.
+pub const EVENT_KEYS: [&str; 5] = ["channel", "channels", "name", "data", "socket_id"];
+
+/// The members of one bulk event as the caller's mapping holds them, not yet converted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventMembers<T> {
+    pub channel: Option<T>,
+    pub channels: Option<T>,
+    pub name: Option<T>,
+    pub data: Option<T>,
+    pub socket_id: Option<T>,
+}
+
+/// Where a bulk event names its channels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventChannels<T> {
+    /// `channel`: one name.
+    One(T),
+    /// `channels`: a list of names.
+    Many(T),
+}
+
+/// A bulk event of the right shape: its channels, name and data, and maybe a socket id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventShape<T> {
+    pub channels: EventChannels<T>,
+    pub name: T,
+    pub data: T,
+    pub socket_id: Option<T>,
+}
+
+impl<T> EventMembers<T> {
+    /// How many of the known members are present: a mapping with more keys has unknown ones.
+    pub fn count(&self) -> usize {
+        [
+            self.channel.is_some(),
+            self.channels.is_some(),
+            self.name.is_some(),
+            self.data.is_some(),
+            self.socket_id.is_some(),
+        ]
+        .into_iter()
+        .filter(|present| *present)
+        .count()
+    }
+
+    /// Checks the shape of the event: no keys outside [`EVENT_KEYS`] (`unknown` lists those the
+    /// mapping has), `channel` or `channels` but not both, `name` and `data`.
+    pub fn check(self, mut unknown: Vec<String>) -> Result<EventShape<T>, Error> {
+        if !unknown.is_empty() {
+            unknown.sort_unstable();
+            return Err(Error::InvalidInput(format!(
+                "event has unknown key(s) {}",
+                unknown.join(", ")
+            )));
+        }
+        let channels = match (self.channel, self.channels) {
+            (Some(channel), None) => EventChannels::One(channel),
+            (None, Some(channels)) => EventChannels::Many(channels),
+            (Some(_), Some(_)) => {
+                return Err(Error::InvalidInput(
+                    "event has both 'channel' and 'channels'; give one".to_owned(),
+                ))
+            }
+            (None, None) => return Err(Error::InvalidInput("event has no 'channel'".to_owned())),
+        };
+        let missing = |key: &str| Error::InvalidInput(format!("event has no '{key}'"));
+        Ok(EventShape {
+            channels,
+            name: self.name.ok_or_else(|| missing("name"))?,
+            data: self.data.ok_or_else(|| missing("data"))?,
+            socket_id: self.socket_id,
+        })
+    }
+}
+
+/// Whether `key` may appear in a bulk event.
+pub fn is_event_key(key: &str) -> bool {
+    EVENT_KEYS.contains(&key)
+}
 
 /// Items grouped into per-lane batches.
 pub struct Packer {
@@ -85,6 +167,52 @@ mod tests {
             data: index.to_string(),
             socket_id: None,
         }
+    }
+
+    fn members(keys: &[&'static str]) -> EventMembers<&'static str> {
+        let get = |key: &'static str| keys.contains(&key).then_some(key);
+        EventMembers {
+            channel: get("channel"),
+            channels: get("channels"),
+            name: get("name"),
+            data: get("data"),
+            socket_id: get("socket_id"),
+        }
+    }
+
+    fn refusal(keys: &[&'static str], unknown: &[&str]) -> String {
+        let unknown = unknown.iter().map(|key| (*key).to_owned()).collect();
+        members(keys).check(unknown).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn event_shapes() {
+        let shape = members(&["channel", "name", "data"])
+            .check(Vec::new())
+            .unwrap();
+        assert_eq!(shape.channels, EventChannels::One("channel"));
+        assert_eq!(
+            (shape.name, shape.data, shape.socket_id),
+            ("name", "data", None)
+        );
+        let shape = members(&EVENT_KEYS).check(Vec::new());
+        assert_eq!(
+            shape.unwrap_err().to_string(),
+            "event has both 'channel' and 'channels'; give one"
+        );
+        let shape = members(&["channels", "name", "data", "socket_id"]).check(Vec::new());
+        assert_eq!(shape.unwrap().channels, EventChannels::Many("channels"));
+        assert_eq!(members(&["name", "data"]).count(), 2);
+
+        assert_eq!(refusal(&["name", "data"], &[]), "event has no 'channel'");
+        assert_eq!(refusal(&["channel", "data"], &[]), "event has no 'name'");
+        assert_eq!(refusal(&["channel", "name"], &[]), "event has no 'data'");
+        assert_eq!(
+            refusal(&["channel", "name", "data"], &["zeta", "info"]),
+            "event has unknown key(s) info, zeta"
+        );
+        assert!(EVENT_KEYS.iter().all(|key| is_event_key(key)));
+        assert!(!is_event_key("info") && !is_event_key("Channel"));
     }
 
     #[test]

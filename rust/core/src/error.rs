@@ -25,6 +25,8 @@ pub enum Error {
     DecryptionFailed,
     /// An argument breaks one of the API's rules; the message names the rule and the value.
     InvalidInput(String),
+    /// A `filter_by_prefix` with a character outside the channel-name alphabet and `#`.
+    InvalidPrefixFilter(String),
 }
 
 impl fmt::Display for Error {
@@ -50,8 +52,81 @@ impl fmt::Display for Error {
                 "ciphertext failed to authenticate (wrong master key or channel, or tampered data)",
             ),
             Self::InvalidInput(message) => f.write_str(message),
+            Self::InvalidPrefixFilter(prefix) => write!(
+                f,
+                "Invalid prefix_filter: {} (channel-name characters only)",
+                python_repr(prefix)
+            ),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+/// `text` quoted as Python's `repr(str)` quotes it, so that messages read as they always have.
+///
+/// Rust's `escape_debug` leaves exactly the characters Python calls printable (everything but the
+/// Unicode categories Cc, Cf, Cs, Co, Cn, Zl, Zp and Zs other than the space); it is asked about
+/// each character after an `a` so that combining marks are judged on their own, as Python does.
+fn python_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for ch in text.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            _ if ch == quote => {
+                out.push('\\');
+                out.push(ch);
+            }
+            ' '..='~' => out.push(ch),
+            _ if !ch.is_ascii() && is_printable(ch) => out.push(ch),
+            _ => {
+                let code = u32::from(ch);
+                let escaped = match code {
+                    0..=0xff => format!("\\x{code:02x}"),
+                    0x100..=0xffff => format!("\\u{code:04x}"),
+                    _ => format!("\\U{code:08x}"),
+                };
+                out.push_str(&escaped);
+            }
+        }
+    }
+    out.push(quote);
+    out
+}
+
+fn is_printable(ch: char) -> bool {
+    let probe: String = ['a', ch].into_iter().collect();
+    probe.escape_debug().eq(probe.chars())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::python_repr;
+
+    // Expected values are what CPython's repr() prints for the same input.
+    #[test]
+    fn quoted_like_python() {
+        assert_eq!(python_repr("a b"), "'a b'");
+        assert_eq!(python_repr("it's"), "\"it's\"");
+        assert_eq!(python_repr("a'\"b"), "'a\\'\"b'");
+        assert_eq!(
+            python_repr("\n\t\r\u{1}\u{7f}\\"),
+            "'\\n\\t\\r\\x01\\x7f\\\\'"
+        );
+        assert_eq!(python_repr("é😀x\u{301}\u{301}"), "'é😀x\u{301}\u{301}'");
+        assert_eq!(
+            python_repr("\u{ad}\u{85}\u{a0}\u{200b}\u{e000}\u{3000}\u{f0000}"),
+            "'\\xad\\x85\\xa0\\u200b\\ue000\\u3000\\U000f0000'"
+        );
+    }
+}
+

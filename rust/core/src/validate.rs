@@ -10,6 +10,7 @@ pub const MAX_CHANNEL_NAME_LENGTH: usize = 200;
 pub const MAX_EVENT_NAME_LENGTH: usize = 200;
 pub const MAX_USER_ID_LENGTH: usize = 200;
 pub const ENCRYPTED_CHANNEL_PREFIX: &str = "private-encrypted-";
+pub const PRESENCE_CHANNEL_PREFIX: &str = "presence-";
 pub const SERVER_TO_USER_PREFIX: &str = "#server-to-user-";
 const INFO_ATTRIBUTES: [&str; 2] = ["user_count", "subscription_count"];
 
@@ -41,6 +42,11 @@ fn char_len(text: &str) -> usize {
 /// Whether events on `channel` are end-to-end encrypted.
 pub fn is_encrypted_channel(channel: &str) -> bool {
     channel.starts_with(ENCRYPTED_CHANNEL_PREFIX)
+}
+
+/// Whether `channel` is a presence channel, whose members are announced.
+pub fn is_presence_channel(channel: &str) -> bool {
+    channel.starts_with(PRESENCE_CHANNEL_PREFIX)
 }
 
 /// A channel name: at most 200 characters of the channel alphabet, or (when
@@ -146,6 +152,18 @@ pub fn user_id(user_id: &str) -> Result<(), Error> {
         return Err(invalid(format!("Invalid user id: {user_id}")));
     }
     Ok(())
+}
+
+/// A `filter_by_prefix`: channel-name characters, and `#` for `#server-to-user-` channels.
+pub fn prefix_filter(prefix: &str) -> Result<(), Error> {
+    if prefix
+        .bytes()
+        .all(|byte| is_name_byte(byte) || byte == b'#')
+    {
+        Ok(())
+    } else {
+        Err(Error::InvalidPrefixFilter(prefix.to_owned()))
+    }
 }
 
 /// Channel attributes to return, normalised to `a,b` without blanks or repeats; `None` when
@@ -293,6 +311,21 @@ mod tests {
             "User id too long: 201 characters, at most 200"
         );
         assert_eq!(message(user_id("a/b")), "Invalid user id: a/b");
+    }
+
+    #[test]
+    fn prefix_filters() {
+        for prefix in ["", "presence-", "#server-to-user-", "A-Za-z0-9_-=@,.;#"] {
+            assert_eq!(prefix_filter(prefix), Ok(()), "{prefix}");
+        }
+        assert_eq!(
+            message(prefix_filter("a&b=c")),
+            "Invalid prefix_filter: 'a&b=c' (channel-name characters only)"
+        );
+        assert_eq!(
+            message(prefix_filter("it's é")),
+            "Invalid prefix_filter: \"it's é\" (channel-name characters only)"
+        );
     }
 
     #[test]

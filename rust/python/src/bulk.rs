@@ -1,8 +1,8 @@
 //! `BulkPacker`: a stream of events into signed `batch_events` requests, lane by lane.
 
-use pusher_fast_core::bulk::{PackedBatch, Packer};
+use pusher_fast_core::bulk::{is_event_key, EventChannels, EventMembers, PackedBatch, Packer};
 use pusher_fast_core::request::{BulkItem, TriggerEvent};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
@@ -10,9 +10,6 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use crate::convert::{channel_list, optional_text, text};
 use crate::errors::NativeResult;
 use crate::signer::Signer;
-
-/// The keys a bulk event may have.
-pub(crate) const BULK_EVENT_KEYS: [&str; 5] = ["channel", "channels", "name", "data", "socket_id"];
 
 /// One member of a bulk event mapping, or None when it is absent.
 pub(crate) fn member<'py>(
@@ -24,7 +21,7 @@ pub(crate) fn member<'py>(
     }
     match event.get_item(key) {
         Ok(value) => Ok(Some(value)),
-        Err(error) if error.is_instance_of::<pyo3::exceptions::PyKeyError>(event.py()) => Ok(None),
+        Err(error) if error.is_instance_of::<PyKeyError>(event.py()) => Ok(None),
         Err(error) => Err(error),
     }
 }
@@ -50,47 +47,31 @@ impl BulkPacker {
             ))
             .into());
         }
-        let channel = member(event, intern!(py, "channel"))?;
-        let channels = member(event, intern!(py, "channels"))?;
-        let name = member(event, intern!(py, "name"))?;
-        let data = member(event, intern!(py, "data"))?;
-        let socket_id = member(event, intern!(py, "socket_id"))?;
-        let known = [&channel, &channels, &name, &data, &socket_id]
-            .iter()
-            .filter(|value| value.is_some())
-            .count();
-        if event.len()? > known {
-            let mut unknown = Vec::new();
+        let members = EventMembers {
+            channel: member(event, intern!(py, "channel"))?,
+            channels: member(event, intern!(py, "channels"))?,
+            name: member(event, intern!(py, "name"))?,
+            data: member(event, intern!(py, "data"))?,
+            socket_id: member(event, intern!(py, "socket_id"))?,
+        };
+        let mut unknown = Vec::new();
+        if event.len()? > members.count() {
             for key in event.try_iter()? {
                 let key = key?.str()?.to_cow()?.into_owned();
-                if !BULK_EVENT_KEYS.contains(&key.as_str()) {
+                if !is_event_key(&key) {
                     unknown.push(key);
                 }
             }
-            unknown.sort_unstable();
-            return Err(PyValueError::new_err(format!(
-                "event has unknown key(s) {}",
-                unknown.join(", ")
-            ))
-            .into());
         }
-        let names = match (&channel, &channels) {
-            (Some(channel), None) => vec![text(channel, "channel")?],
-            (None, Some(channels)) => channel_list(channels)?,
-            (Some(_), Some(_)) => {
-                return Err(PyValueError::new_err(
-                    "event has both 'channel' and 'channels'; give one",
-                )
-                .into())
-            }
-            (None, None) => return Err(PyValueError::new_err("event has no 'channel'").into()),
+        let shape = members.check(unknown)?;
+        let names = match &shape.channels {
+            EventChannels::One(channel) => vec![text(channel, "channel")?],
+            EventChannels::Many(channels) => channel_list(channels)?,
         };
-        let name = name.ok_or_else(|| PyValueError::new_err("event has no 'name'"))?;
-        let data = data.ok_or_else(|| PyValueError::new_err("event has no 'data'"))?;
         let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
-        let name = text(&name, "event_name")?;
-        let data = signer.data_text(&data)?;
-        let socket_id = match &socket_id {
+        let name = text(&shape.name, "event_name")?;
+        let data = signer.data_text(&shape.data)?;
+        let socket_id = match &shape.socket_id {
             Some(value) => optional_text(value, "socket_id")?,
             None => None,
         };

@@ -43,6 +43,12 @@ pub(crate) fn check_payload_size(data: PyBackedStr, limit: usize) -> NativeResul
     Ok(validate::payload_size(&data, limit)?)
 }
 
+/// ValueError unless `prefix` is channel-name characters (and `#`).
+#[pyfunction]
+pub(crate) fn check_prefix_filter(prefix: PyBackedStr) -> NativeResult<()> {
+    Ok(validate::prefix_filter(&prefix)?)
+}
+
 /// Channel attributes normalised to `"a,b"`, or None; ValueError for unknown names.
 #[pyfunction]
 pub(crate) fn normalize_info(info: &Bound<'_, PyAny>) -> NativeResult<Option<String>> {

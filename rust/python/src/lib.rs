@@ -27,8 +27,8 @@ mod _native {
     use crate::bulk::BulkPacker;
     #[pymodule_export]
     use crate::checks::{
-        check_channel, check_channel_count, check_event_name, check_payload_size, check_socket_id,
-        check_user_id, normalize_info,
+        check_channel, check_channel_count, check_event_name, check_payload_size,
+        check_prefix_filter, check_socket_id, check_user_id, normalize_info,
     };
     #[pymodule_export]
     use crate::crypto::{

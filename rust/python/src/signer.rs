@@ -1,8 +1,9 @@
 //! `Signer`: request building for one app.
 
+use pusher_fast_core::auth::{self, ChannelData, UserData};
 use pusher_fast_core::json_text::Escape;
 use pusher_fast_core::request::{AppCredentials, BatchEvent, BatchField, SignedPost, TriggerEvent};
-use pusher_fast_core::{auth, crypto, validate, webhook, Error};
+use pusher_fast_core::{validate, webhook, Error};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -76,7 +77,7 @@ impl Signer {
         index: usize,
         event: &Bound<'py, PyAny>,
         already_encoded: bool,
-    ) -> PyResult<BatchEvent<PyText<'py>>> {
+    ) -> NativeResult<BatchEvent<PyText<'py>>> {
         let pairs: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> =
             if let Ok(dict) = event.cast::<PyDict>() {
                 dict.iter().collect()
@@ -90,7 +91,8 @@ impl Signer {
                 return Err(PyTypeError::new_err(format!(
                     "batch event #{index} should be a mapping, not {}",
                     event.get_type().name()?
-                )));
+                ))
+                .into());
             };
         let mut fields = Vec::with_capacity(pairs.len());
         let mut unknown: Vec<String> = Vec::new();
@@ -108,7 +110,8 @@ impl Signer {
                 BatchField::Data if already_encoded && !value.is_instance_of::<PyString>() => {
                     return Err(PyTypeError::new_err(format!(
                         "batch event #{index}: already_encoded=True needs str data"
-                    )));
+                    ))
+                    .into());
                 }
                 BatchField::Data => self.data_text(&value)?,
                 BatchField::SocketId => match optional_text(&value, "socket_id")? {
@@ -122,13 +125,7 @@ impl Signer {
             };
             fields.push((field, value));
         }
-        if !unknown.is_empty() {
-            unknown.sort_unstable();
-            return Err(PyValueError::new_err(format!(
-                "batch event #{index} has unknown key(s) {}",
-                unknown.join(", ")
-            )));
-        }
+        BatchField::refuse_unknown(index, unknown)?;
         Ok(fields)
     }
 }
@@ -185,46 +182,23 @@ impl Signer {
         socket_id: &Bound<'py, PyAny>,
         custom_data: &Bound<'py, PyAny>,
     ) -> NativeResult<Bound<'py, PyDict>> {
-        let name = text(channel, "channel")?;
-        validate::channel(&name, false)?;
+        let channel = text(channel, "channel")?;
         let socket_id = text(socket_id, "socket_id")?;
-        validate::socket_id(&socket_id)?;
-        if name.starts_with("presence-") && !has_user_id(custom_data)? {
-            return Err(PyValueError::new_err(
-                "A presence channel needs custom_data with a user_id, e.g. {'user_id': '42'}",
-            )
-            .into());
-        }
-        let channel_data = if custom_data.is_truthy()? {
-            Some(self.ascii_json(custom_data)?)
+        let custom_data = if custom_data.is_truthy()? {
+            Some(ChannelData {
+                has_user_id: has_user_id(custom_data)?,
+                json: self.ascii_json(custom_data)?,
+            })
         } else {
             None
         };
-        let shared_secret = if validate::is_encrypted_channel(&name) {
-            let master_key = self.app.master_key.as_deref().ok_or_else(|| {
-                PyValueError::new_err(format!(
-                    "Cannot authorize encrypted channel {}: no encryption master key was \
-                     configured (pass encryption_master_key_base64)",
-                    &*name
-                ))
-            })?;
-            Some(crypto::shared_secret_base64(&name, master_key))
-        } else {
-            None
-        };
-        let auth = auth::channel_auth_keyed(
-            &self.app.key,
-            self.app.mac(),
-            &socket_id,
-            &name,
-            channel_data.as_deref(),
-        );
+        let authorization = auth::authorize_channel(&self.app, &channel, &socket_id, custom_data)?;
         let result = PyDict::new(py);
-        result.set_item(intern!(py, "auth"), auth)?;
-        if let Some(channel_data) = channel_data {
+        result.set_item(intern!(py, "auth"), authorization.auth)?;
+        if let Some(channel_data) = authorization.channel_data {
             result.set_item(intern!(py, "channel_data"), channel_data)?;
         }
-        if let Some(shared_secret) = shared_secret {
+        if let Some(shared_secret) = authorization.shared_secret {
             result.set_item(intern!(py, "shared_secret"), shared_secret)?;
         }
         Ok(result)
@@ -238,27 +212,32 @@ impl Signer {
         user_data: &Bound<'py, PyAny>,
     ) -> NativeResult<Bound<'py, PyDict>> {
         let socket_id = text(socket_id, "socket_id")?;
-        validate::socket_id(&socket_id)?;
-        if user_data.is_none() {
-            return Err(PyValueError::new_err("user_data is null").into());
-        }
-        if !(user_data.is_instance_of::<PyDict>() || user_data.hasattr(intern!(py, "keys"))?) {
-            return Err(PyTypeError::new_err(format!(
-                "user_data should be a mapping with an 'id', not {}",
-                user_data.get_type().name()?
-            ))
-            .into());
-        }
-        let id = user_data.call_method1(intern!(py, "get"), (intern!(py, "id"),))?;
-        if id.is_none() {
-            return Err(PyValueError::new_err("user_data has no id field").into());
-        }
-        validate::user_id(&text(&id, "user_id")?)?;
-        let encoded = self.ascii_json(user_data)?;
-        let auth = auth::user_auth_keyed(&self.app.key, self.app.mac(), &socket_id, &encoded);
+        let (id, json) = if user_data.is_none() {
+            (None, None)
+        } else {
+            if !(user_data.is_instance_of::<PyDict>() || user_data.hasattr(intern!(py, "keys"))?) {
+                return Err(PyTypeError::new_err(format!(
+                    "user_data should be a mapping with an 'id', not {}",
+                    user_data.get_type().name()?
+                ))
+                .into());
+            }
+            let id = user_data.call_method1(intern!(py, "get"), (intern!(py, "id"),))?;
+            let id = if id.is_none() {
+                None
+            } else {
+                Some(text(&id, "user_id")?)
+            };
+            (id, Some(self.ascii_json(user_data)?))
+        };
+        let user_data = json.as_deref().map(|json| UserData {
+            id: id.as_deref(),
+            json,
+        });
+        let authentication = auth::authenticate_user(&self.app, &socket_id, user_data)?;
         let result = PyDict::new(py);
-        result.set_item(intern!(py, "auth"), auth)?;
-        result.set_item(intern!(py, "user_data"), encoded)?;
+        result.set_item(intern!(py, "auth"), authentication.auth)?;
+        result.set_item(intern!(py, "user_data"), authentication.user_data)?;
         Ok(result)
     }
 
@@ -277,8 +256,7 @@ impl Signer {
         let signature = text(signature, "signature")?;
         let body = raw_body(body)?;
         let body = body.as_bytes();
-        if *key != *self.app.key || !webhook::verify_webhook_keyed(self.app.mac(), body, &signature)
-        {
+        if !webhook::legacy_authentic(&self.app, &key, &signature, body) {
             return Ok(None);
         }
         let Some(parsed) = json::parse(py, body)? else {
@@ -287,14 +265,10 @@ impl Signer {
         let Ok(dict) = parsed.cast::<PyDict>() else {
             return Ok(None);
         };
-        let Some(time_ms) = dict.get_item(intern!(py, "time_ms"))? else {
-            return Ok(None);
-        };
-        let fresh = match time_ms.extract::<f64>() {
-            Ok(time_ms) if time_ms != 0.0 => (now_ms - time_ms).abs() <= WEBHOOK_WINDOW_MS,
-            _ => false,
-        };
-        Ok(fresh.then_some(parsed))
+        let time_ms = dict
+            .get_item(intern!(py, "time_ms"))?
+            .and_then(|time_ms| time_ms.extract::<f64>().ok());
+        Ok(webhook::legacy_fresh(time_ms, now_ms).then_some(parsed))
     }
 
     /// `(path, query, body)` of `POST /apps/{id}/events`.
@@ -384,13 +358,10 @@ impl Signer {
             .iter()
             .enumerate()
             .map(|(index, event)| self.batch_event(index, event, already_encoded))
-            .collect::<PyResult<Vec<_>>>()?;
+            .collect::<NativeResult<Vec<_>>>()?;
         Ok(signed_tuple(py, self.app.batch(&batch, timestamp)?))
     }
 }
-
-/// How far the official SDK lets a webhook's `time_ms` be from now.
-pub(crate) const WEBHOOK_WINDOW_MS: f64 = 300_000.0;
 
 /// Whether presence `custom_data` is a mapping with a non-None `user_id`.
 pub(crate) fn has_user_id(custom_data: &Bound<'_, PyAny>) -> PyResult<bool> {
