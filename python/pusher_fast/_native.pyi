@@ -1,15 +1,19 @@
-"""Type stubs for the Rust core, ``pusher_fast._native``.
+"""Type stubs for ``pusher_fast._native``, the Rust extension module.
 
-Every function is pure: no I/O, no global state. Invalid input raises ``ValueError`` (or ``TypeError`` when pyo3
-rejects an argument's type).
+The functions, ``Signer`` and ``BulkPacker`` do no I/O and keep no global state. ``NativeSender`` is the exception:
+it sends requests over the network from its own thread, and ``Completion`` and ``FailureKind`` describe what came
+back. Invalid input raises ``ValueError`` (or ``TypeError`` when an argument has the wrong type).
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, final
+from typing import Any, ClassVar, final
 
 __all__ = [
     "BulkPacker",
+    "Completion",
+    "FailureKind",
     "NativeSender",
+    "PackedRequest",
     "Signer",
     "channel_auth",
     "check_channel",
@@ -160,29 +164,96 @@ def normalize_info(info: object) -> str | None:
     """Channel attributes as ``"a,b"`` (from a str or a list/tuple/set of names), or None; ValueError if unknown."""
 
 @final
+class PackedRequest:
+    """The signed ``batch_events`` request of one packed batch, ready for ``NativeSender.submit``."""
+
+    @property
+    def lane(self) -> int:
+        """The lane of the batch's channels."""
+
+    @property
+    def path_and_query(self) -> str:
+        """``/apps/{id}/batch_events?{signed query}``."""
+
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def event_indices(self) -> list[int]:
+        """The stream positions of the batch's events, in order."""
+
+@final
 class BulkPacker:
     """Packs a stream of events into signed ``batch_events`` requests, one lane per channel hash."""
 
     def __new__(cls, lanes: int) -> BulkPacker: ...
     def pack(
         self, signer: Signer, events: Iterable[Any], first_index: int, timestamp: int
-    ) -> tuple[list[tuple[int, str, bytes, list[int]]], list[tuple[int, BaseException]], list[tuple[int, int]]]:
-        """Requests ``(lane, "path?query", body, event indices)`` of the batches that became full, failures
-        ``(index, exception)`` of invalid events, and ``(index, copies)`` of multi-channel events."""
+    ) -> tuple[list[PackedRequest], list[tuple[int, BaseException]], list[tuple[int, int]]]:
+        """The requests of the batches that became full, failures ``(index, exception)`` of invalid events, and
+        ``(index, copies)`` of multi-channel events."""
 
-    def flush(self, signer: Signer, timestamp: int) -> list[tuple[int, str, bytes, list[int]]]:
+    def flush(self, signer: Signer, timestamp: int) -> list[PackedRequest]:
         """The requests of every partly filled batch."""
 
     def pending(self) -> int:
         """Items waiting in partly filled batches."""
 
 @final
+class FailureKind:
+    """Why a request got no HTTP response."""
+
+    TIMEOUT: ClassVar[FailureKind]
+    """The attempt ran out of time (connecting, in the TLS handshake, or waiting for or reading the response)."""
+    CONNECT: ClassVar[FailureKind]
+    """The target could not be reached: DNS, refused, unreachable."""
+    TLS: ClassVar[FailureKind]
+    """The TLS handshake failed, a refused certificate included."""
+    PROXY: ClassVar[FailureKind]
+    """The proxy could not be reached, refused the tunnel, or the tunnel failed."""
+    PROTOCOL: ClassVar[FailureKind]
+    """The connection broke, or the peer did not speak HTTP/1.1 (an over-long body included)."""
+    CLOSED: ClassVar[FailureKind]
+    """The sender was closed before the request completed."""
+
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Completion:
+    """A finished request: the final response, or (``status`` 0) the failure that stopped it."""
+
+    @property
+    def request_id(self) -> int: ...
+    @property
+    def status(self) -> int:
+        """The final HTTP status; 0 when the last attempt got no response."""
+
+    @property
+    def body(self) -> bytes:
+        """The final response body (empty without a response)."""
+
+    @property
+    def failure(self) -> FailureKind | None:
+        """Why there is no response; None with a status."""
+
+    @property
+    def message(self) -> str | None:
+        """What went wrong, for people (never a credential); None with a status."""
+
+    @property
+    def attempts(self) -> int:
+        """How many attempts were made (0 when the sender was closed before the first)."""
+
+    @property
+    def retry_after(self) -> float | None:
+        """The final response's Retry-After, in seconds."""
+
+@final
 class NativeSender:
     """A pooled keep-alive HTTP/1.1 client sending already-signed requests on its own thread.
 
     Requests of one lane are sent one after another in submission order (retries included); lanes run
-    concurrently. Results are ``(request_id, status, body, error, attempts)``; status 0 means no HTTP response, and
-    then ``error`` starts with ``"timeout:"`` or ``"connection:"``.
+    concurrently. Finished requests come back from ``completed`` as ``Completion``s.
     """
 
     def __new__(
@@ -203,11 +274,11 @@ class NativeSender:
     def submit(self, request_id: int, lane: int, method: str, path_and_query: str, body: bytes) -> None:
         """Queue a request; waits (without the GIL) while ``max_queued`` requests are uncollected."""
 
-    def completed(self, wait: bool, timeout: float | None = None) -> list[tuple[int, int, bytes, str | None, int]]:
+    def completed(self, wait: bool, timeout: float | None = None) -> list[Completion]:
         """Return and forget every finished request; with ``wait``, first wait for one (or the timeout)."""
 
     def pending(self) -> int:
         """Requests submitted and not yet returned by ``completed``."""
 
     def close(self) -> None:
-        """Stop accepting requests and drop the pool; idempotent."""
+        """Stop accepting requests and drop the pool; idempotent. Unfinished requests complete as ``CLOSED``."""

@@ -86,24 +86,37 @@ impl BulkPacker {
     }
 }
 
-/// `(lane, "path?query", body, event indices)` of one packed batch.
-type PackedRequest<'py> = (usize, String, Bound<'py, PyBytes>, Vec<u64>);
+/// The signed `batch_events` request of one packed batch, ready for `NativeSender.submit`.
+#[pyclass(frozen, module = "pusher_fast._native")]
+pub(crate) struct PackedRequest {
+    /// The lane of the batch's channels.
+    #[pyo3(get)]
+    lane: usize,
+    /// `/apps/{id}/batch_events?{signed query}`.
+    #[pyo3(get)]
+    path_and_query: String,
+    #[pyo3(get)]
+    body: Py<PyBytes>,
+    /// The stream positions of the batch's events, in order.
+    #[pyo3(get)]
+    event_indices: Vec<u64>,
+}
 
-pub(crate) fn signed_batch<'py>(
-    py: Python<'py>,
-    signer: &Signer,
-    batch: &PackedBatch,
-    timestamp: i64,
-) -> NativeResult<PackedRequest<'py>> {
-    let post = signer.app.batch_of_items(&batch.items, timestamp)?;
-    let indices = batch.items.iter().map(|item| item.event_index).collect();
-    let body = PyBytes::new(py, post.body.as_bytes());
-    Ok((
-        batch.lane,
-        format!("{}?{}", post.path, post.query),
-        body,
-        indices,
-    ))
+impl PackedRequest {
+    fn signed(
+        py: Python<'_>,
+        signer: &Signer,
+        batch: &PackedBatch,
+        timestamp: i64,
+    ) -> NativeResult<Self> {
+        let post = signer.app.batch_of_items(&batch.items, timestamp)?;
+        Ok(Self {
+            lane: batch.lane,
+            path_and_query: format!("{}?{}", post.path, post.query),
+            body: PyBytes::new(py, post.body.as_bytes()).unbind(),
+            event_indices: batch.items.iter().map(|item| item.event_index).collect(),
+        })
+    }
 }
 
 #[pymethods]
@@ -129,11 +142,7 @@ impl BulkPacker {
         events: &Bound<'py, PyAny>,
         first_index: u64,
         timestamp: i64,
-    ) -> NativeResult<(
-        Vec<PackedRequest<'py>>,
-        Vec<(u64, Py<PyAny>)>,
-        Vec<(u64, usize)>,
-    )> {
+    ) -> NativeResult<(Vec<PackedRequest>, Vec<(u64, Py<PyAny>)>, Vec<(u64, usize)>)> {
         let mut requests = Vec::new();
         let mut failures = Vec::new();
         let mut multi = Vec::new();
@@ -146,7 +155,7 @@ impl BulkPacker {
                     }
                     for item in items {
                         if let Some(batch) = self.packer.push(item) {
-                            requests.push(signed_batch(py, signer, &batch, timestamp)?);
+                            requests.push(PackedRequest::signed(py, signer, &batch, timestamp)?);
                         }
                     }
                 }
@@ -157,16 +166,16 @@ impl BulkPacker {
     }
 
     /// The requests of every partly filled batch; call once the stream has ended.
-    fn flush<'py>(
+    fn flush(
         &mut self,
-        py: Python<'py>,
+        py: Python<'_>,
         signer: &Signer,
         timestamp: i64,
-    ) -> NativeResult<Vec<PackedRequest<'py>>> {
+    ) -> NativeResult<Vec<PackedRequest>> {
         self.packer
             .flush()
             .iter()
-            .map(|batch| signed_batch(py, signer, batch, timestamp))
+            .map(|batch| PackedRequest::signed(py, signer, batch, timestamp))
             .collect()
     }
 

@@ -24,7 +24,7 @@ mod _native {
     use pyo3::prelude::*;
 
     #[pymodule_export]
-    use crate::bulk::BulkPacker;
+    use crate::bulk::{BulkPacker, PackedRequest};
     #[pymodule_export]
     use crate::checks::{
         check_channel, check_channel_count, check_event_name, check_payload_size,
@@ -36,7 +36,7 @@ mod _native {
         user_auth, verify_webhook,
     };
     #[pymodule_export]
-    use crate::sender::NativeSender;
+    use crate::sender::{Completion, FailureKind, NativeSender};
     #[pymodule_export]
     use crate::signer::Signer;
 

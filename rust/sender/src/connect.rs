@@ -1,7 +1,6 @@
 //! How one request is turned into bytes on a connection: the per-sender client settings, TCP and
 //! TLS connecting (through a proxy if any), and the hyper request.
 
-use std::error::Error as StdError;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use crate::endpoint::Endpoint;
+use crate::failure::{describe, Failure, FailureKind};
 use crate::lane::Phase;
 use crate::options::{invalid, Options, ProxyChoice, SenderError};
 use crate::proxy::{proxy_from_env, tunnel, Proxy};
@@ -129,7 +129,7 @@ impl Client {
     }
 
     /// A new HTTP/1.1 connection to the target, through the proxy if any.
-    pub(crate) async fn connect(&self, phase: &mut Phase) -> Result<Connection, String> {
+    pub(crate) async fn connect(&self, phase: &mut Phase) -> Result<Connection, Failure> {
         let io: Box<dyn Io> = match &self.proxy {
             None => {
                 let tcp = tcp_connect(&self.target).await?;
@@ -141,9 +141,12 @@ impl Client {
                 }
             }
             Some(proxy) => {
-                let tcp = tcp_connect(&proxy.endpoint)
-                    .await
-                    .map_err(|error| format!("proxy {}: {error}", proxy.endpoint.authority))?;
+                let tcp = tcp_connect(&proxy.endpoint).await.map_err(|failure| {
+                    Failure::new(
+                        FailureKind::Proxy,
+                        format!("proxy {}: {failure}", proxy.endpoint.authority),
+                    )
+                })?;
                 let mut io: Box<dyn Io> = if proxy.endpoint.https {
                     *phase = Phase::Tls;
                     self.tls_connect(tcp, &proxy.endpoint).await?
@@ -164,62 +167,51 @@ impl Client {
         let (connection, driver) = http1::Builder::new()
             .handshake(TokioIo::new(io))
             .await
-            .map_err(|error| describe(&error))?;
+            .map_err(|error| Failure::caused_by(FailureKind::Protocol, &error))?;
         tokio::spawn(async move {
             let _ = driver.await;
         });
         Ok(connection)
     }
 
-    async fn tls_connect<S>(&self, io: S, endpoint: &Endpoint) -> Result<Box<dyn Io>, String>
+    async fn tls_connect<S>(&self, io: S, endpoint: &Endpoint) -> Result<Box<dyn Io>, Failure>
     where
         S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
+        let tls_failure = |message: String| Failure::new(FailureKind::Tls, message);
         let config = self
             .tls
             .as_ref()
-            .ok_or_else(|| "TLS is not configured".to_owned())?;
+            .ok_or_else(|| tls_failure("TLS is not configured".to_owned()))?;
         let name = ServerName::try_from(endpoint.host.clone())
-            .map_err(|_| format!("invalid TLS server name {:?}", endpoint.host))?;
+            .map_err(|_| tls_failure(format!("invalid TLS server name {:?}", endpoint.host)))?;
         let stream = tokio_rustls::TlsConnector::from(Arc::clone(config))
             .connect(name, io)
             .await
             .map_err(|error| {
-                format!(
+                tls_failure(format!(
                     "TLS handshake with {} failed: {}",
                     endpoint.authority,
                     describe(&error)
-                )
+                ))
             })?;
         Ok(Box::new(stream))
     }
 }
 
-pub(crate) async fn tcp_connect(endpoint: &Endpoint) -> Result<TcpStream, String> {
+pub(crate) async fn tcp_connect(endpoint: &Endpoint) -> Result<TcpStream, Failure> {
     let stream = TcpStream::connect((endpoint.host.as_str(), endpoint.port))
         .await
-        .map_err(|error| match error.kind() {
-            std::io::ErrorKind::ConnectionRefused => {
-                format!("connection refused: {}", endpoint.authority)
-            }
-            _ => format!("cannot connect to {}: {error}", endpoint.authority),
+        .map_err(|error| {
+            let message = match error.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    format!("connection refused: {}", endpoint.authority)
+                }
+                _ => format!("cannot connect to {}: {error}", endpoint.authority),
+            };
+            Failure::new(FailureKind::Connect, message)
         })?;
     // Each request is written in one go; do not let Nagle hold it back.
     let _ = stream.set_nodelay(true);
     Ok(stream)
-}
-
-/// An error and its sources, `": "`-joined.
-pub(crate) fn describe(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

@@ -11,7 +11,8 @@ use hyper::header::RETRY_AFTER;
 use pusher_fast_core::retry::{backoff_delay, parse_retry_after};
 use tokio::sync::mpsc;
 
-use crate::connect::{describe, Client, Connection};
+use crate::connect::{Client, Connection};
+use crate::failure::{Failure, FailureKind};
 use crate::queue::{Completion, Request, Shared};
 
 /// The largest response body kept; a bigger one fails the attempt (Pusher answers a few bytes).
@@ -52,7 +53,7 @@ enum Outcome {
         body: Bytes,
         retry_after: Option<f64>,
     },
-    Failed(String),
+    Failed(Failure),
 }
 
 /// One lane: a task with its queue and its keep-alive connection.
@@ -115,20 +116,12 @@ impl Lane {
             };
             if !retryable || attempts > client.retries {
                 return match outcome {
-                    Outcome::Response { status, body, .. } => Completion {
-                        id: request.id,
+                    Outcome::Response {
                         status,
                         body,
-                        error: None,
-                        attempts,
-                    },
-                    Outcome::Failed(error) => Completion {
-                        id: request.id,
-                        status: 0,
-                        body: Bytes::new(),
-                        error: Some(error),
-                        attempts,
-                    },
+                        retry_after,
+                    } => Completion::response(request.id, attempts, status, body, retry_after),
+                    Outcome::Failed(failure) => Completion::failed(request.id, attempts, failure),
                 };
             }
             let delay = backoff_delay(
@@ -160,15 +153,18 @@ impl Lane {
                 self.last_used = Instant::now();
                 outcome
             }
-            Ok(Err(error)) => {
+            Ok(Err(failure)) => {
                 self.connection = None;
-                Outcome::Failed(format!("connection: {error}"))
+                Outcome::Failed(failure)
             }
             Err(_) => {
                 self.connection = None;
-                Outcome::Failed(format!(
-                    "timeout: timed out {phase} (timeout {}s)",
-                    client.timeout.as_secs_f64()
+                Outcome::Failed(Failure::new(
+                    FailureKind::Timeout,
+                    format!(
+                        "timed out {phase} (timeout {}s)",
+                        client.timeout.as_secs_f64()
+                    ),
                 ))
             }
         }
@@ -181,7 +177,7 @@ async fn send_once(
     client: &Client,
     request: &Request,
     phase: &mut Phase,
-) -> Result<Outcome, String> {
+) -> Result<Outcome, Failure> {
     let mut resent = false;
     loop {
         let reused = matches!(connection, Some(sender) if !sender.is_closed());
@@ -199,7 +195,7 @@ async fn send_once(
                 resent = true;
                 continue;
             }
-            return Err(describe(&error));
+            return Err(Failure::caused_by(FailureKind::Protocol, &error));
         }
         match sender.try_send_request(client.http_request(request)).await {
             Ok(response) => {
@@ -212,7 +208,12 @@ async fn send_once(
                 let body = Limited::new(response.into_body(), MAX_RESPONSE_BODY)
                     .collect()
                     .await
-                    .map_err(|error| format!("reading the response body failed: {}", &*error))?
+                    .map_err(|error| {
+                        Failure::new(
+                            FailureKind::Protocol,
+                            format!("reading the response body failed: {}", &*error),
+                        )
+                    })?
                     .to_bytes();
                 return Ok(Outcome::Response {
                     status,
@@ -227,7 +228,10 @@ async fn send_once(
                     resent = true;
                     continue;
                 }
-                return Err(describe(&error.into_error()));
+                return Err(Failure::caused_by(
+                    FailureKind::Protocol,
+                    &error.into_error(),
+                ));
             }
         }
     }
@@ -236,26 +240,19 @@ async fn send_once(
 impl Drop for Lane {
     fn drop(&mut self) {
         // The runtime is going away (close or drop): whatever this lane still holds is cancelled.
-        let message = "connection: sender closed before the request completed";
+        let closed = || {
+            Failure::new(
+                FailureKind::Closed,
+                "sender closed before the request completed",
+            )
+        };
         let mut cancelled = Vec::new();
         if let Some((id, attempts)) = self.current.take() {
-            cancelled.push(Completion {
-                id,
-                status: 0,
-                body: Bytes::new(),
-                error: Some(message.to_owned()),
-                attempts,
-            });
+            cancelled.push(Completion::failed(id, attempts, closed()));
         }
         self.receiver.close();
         while let Ok(request) = self.receiver.try_recv() {
-            cancelled.push(Completion {
-                id: request.id,
-                status: 0,
-                body: Bytes::new(),
-                error: Some(message.to_owned()),
-                attempts: 0,
-            });
+            cancelled.push(Completion::failed(request.id, 0, closed()));
         }
         self.shared.finish_all(cancelled);
     }

@@ -21,6 +21,9 @@
 //!   futex calls.
 //! * One attempt (connect, proxy `CONNECT`, TLS handshake, send, read the whole response) is
 //!   bounded by `timeout`, like httpx's single timeout number.
+//! * A request without a response completes with a [`Failure`]: its [`FailureKind`] says what
+//!   went wrong as data (timeout, connect, TLS, proxy, protocol, closed), its message says it
+//!   for people and never holds a proxy credential.
 //! * Retries (opt-in) follow [`pusher_fast_core::retry::backoff_delay`]: connection errors,
 //!   timeouts, 5xx and 429 are retried in the same lane (so order holds), with exponential
 //!   backoff and full jitter, and `Retry-After` (seconds, fractions allowed) of a 429 or 503 as a
@@ -32,20 +35,21 @@
 //!   is not idempotent); to keep the race with a server closing an idle connection rare, a
 //!   connection idle for more than 5 s is replaced, like httpx's `keepalive_expiry`.
 //! * [`Sender::close`] (and dropping the sender) stops the runtime without waiting for the
-//!   network: every request not finished by then completes with status 0 and the error
-//!   `"connection: sender closed before the request completed"`, so no request is lost
-//!   silently. The runtime thread never touches Python, so it cannot deadlock with the GIL, and
+//!   network: every request not finished by then completes with status 0 and a
+//!   [`FailureKind::Closed`] failure, so no request is lost silently. The runtime thread never touches Python, so it cannot deadlock with the GIL, and
 //!   it exits when the sender is closed or dropped.
 //!
 //! # Modules
 //!
 //! `options` (what a sender is made with), `endpoint` (URL, host and port), `proxy` (proxy URL,
 //! environment, `NO_PROXY`, the `CONNECT` tunnel), `tls` (roots and verifiers), `connect` (from a
-//! request to bytes on a connection), `queue` (the state callers and lanes share), `lane` (one
-//! lane's attempts and retries) and `sender` ([`Sender`] itself).
+//! request to bytes on a connection), `failure` (why a request got no response), `queue` (the
+//! state callers and lanes share), `lane` (one lane's attempts and retries) and `sender`
+//! ([`Sender`] itself).
 
 mod connect;
 mod endpoint;
+mod failure;
 mod lane;
 mod options;
 mod proxy;
@@ -58,6 +62,7 @@ mod test_server;
 #[cfg(test)]
 mod tests;
 
+pub use failure::{Failure, FailureKind};
 pub use options::{Options, ProxyChoice, SenderError, MAX_LANES};
 pub use queue::{Completion, Request};
 pub use sender::Sender;

@@ -9,6 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::connect::Io;
 use crate::endpoint::{split_host_port, Endpoint};
+use crate::failure::{Failure, FailureKind};
 use crate::options::{invalid, SenderError};
 
 /// The largest proxy answer to `CONNECT` read before giving up.
@@ -142,7 +143,8 @@ pub(crate) async fn tunnel(
     io: &mut Box<dyn Io>,
     authority: &str,
     proxy: &Proxy,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
+    let refused = |message: String| Failure::new(FailureKind::Proxy, message);
     let mut head = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
     if let Some(authorization) = &proxy.authorization {
         head.push_str("Proxy-Authorization: ");
@@ -150,7 +152,8 @@ pub(crate) async fn tunnel(
         head.push_str("\r\n");
     }
     head.push_str("\r\n");
-    let failed = |error: std::io::Error| format!("proxy CONNECT to {authority} failed: {error}");
+    let failed =
+        |error: std::io::Error| refused(format!("proxy CONNECT to {authority} failed: {error}"));
     io.write_all(head.as_bytes()).await.map_err(failed)?;
     io.flush().await.map_err(failed)?;
     // The proxy sends nothing after its answer until the TLS client hello, so reading in chunks
@@ -159,13 +162,15 @@ pub(crate) async fn tunnel(
     let mut chunk = [0u8; 1024];
     while !response.windows(4).any(|window| window == b"\r\n\r\n") {
         if response.len() > MAX_PROXY_RESPONSE_HEAD {
-            return Err(format!("proxy CONNECT to {authority}: answer too long"));
+            return Err(refused(format!(
+                "proxy CONNECT to {authority}: answer too long"
+            )));
         }
         let read = io.read(&mut chunk).await.map_err(failed)?;
         if read == 0 {
-            return Err(format!(
+            return Err(refused(format!(
                 "proxy CONNECT to {authority}: the proxy closed the connection"
-            ));
+            )));
         }
         response.extend_from_slice(&chunk[..read]);
     }
@@ -178,9 +183,9 @@ pub(crate) async fn tunnel(
     if status_line.starts_with("HTTP/1.") && status.len() == 3 && status.starts_with('2') {
         Ok(())
     } else {
-        Err(format!(
+        Err(refused(format!(
             "proxy refused CONNECT to {authority}: {status_line:?}"
-        ))
+        )))
     }
 }
 

@@ -8,6 +8,7 @@ use hyper::http::uri::PathAndQuery;
 use hyper::Method;
 use tokio::sync::mpsc;
 
+use crate::failure::Failure;
 use crate::options::{invalid, SenderError};
 
 /// One request to send: already signed, its path carries the query string.
@@ -50,17 +51,49 @@ impl Request {
 }
 
 /// A finished request, as returned by [`Sender::take_completed`](crate::Sender::take_completed).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Completion {
     pub id: u64,
     /// The final HTTP status; 0 when the last attempt got no response.
     pub status: u16,
     /// The final response body (empty when `status` is 0).
     pub body: Bytes,
-    /// Why there is no response: starts with `"timeout:"` or `"connection:"`; `None` with a status.
-    pub error: Option<String>,
+    /// Why there is no response; `None` with a status.
+    pub failure: Option<Failure>,
     /// How many attempts were made (0 when closed before the first).
     pub attempts: u32,
+    /// The final response's `Retry-After`, in seconds.
+    pub retry_after: Option<f64>,
+}
+
+impl Completion {
+    pub(crate) fn response(
+        id: u64,
+        attempts: u32,
+        status: u16,
+        body: Bytes,
+        retry_after: Option<f64>,
+    ) -> Self {
+        Self {
+            id,
+            status,
+            body,
+            failure: None,
+            attempts,
+            retry_after,
+        }
+    }
+
+    pub(crate) fn failed(id: u64, attempts: u32, failure: Failure) -> Self {
+        Self {
+            id,
+            status: 0,
+            body: Bytes::new(),
+            failure: Some(failure),
+            attempts,
+            retry_after: None,
+        }
+    }
 }
 
 /// What lanes and callers share.

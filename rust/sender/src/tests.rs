@@ -10,7 +10,9 @@ use bytes::Bytes;
 use crate::connect::{tcp_connect, Io};
 use crate::proxy::{tunnel, Proxy};
 use crate::test_server::{ok, status, Reply, TestServer};
-use crate::{Completion, Options, ProxyChoice, Request, Sender, SenderError, MAX_LANES};
+use crate::{
+    Completion, FailureKind, Options, ProxyChoice, Request, Sender, SenderError, MAX_LANES,
+};
 
 // -- Helpers. --------------------------------------------------------------------------------
 
@@ -155,10 +157,9 @@ fn delivers_and_keeps_one_connection_per_lane() {
     for completion in &done {
         assert_eq!(completion.status, 200);
         assert_eq!(&completion.body[..], b"{\"ok\":1}");
-        assert_eq!(
-            (completion.error.as_deref(), completion.attempts),
-            (None, 1)
-        );
+        assert_eq!((&completion.failure, completion.attempts), (&None, 1));
+        // The final response's Retry-After travels with the result.
+        assert_eq!(completion.retry_after, Some(1.0));
     }
     assert_eq!(sender.pending(), 0);
     let seen = server.seen();
@@ -320,13 +321,8 @@ fn retry_after_of_429_is_honoured() {
 
 #[test]
 fn refused_connections_report_status_0() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let sender = Sender::new(
-        &format!("http://127.0.0.1:{port}"),
+        &format!("http://127.0.0.1:{}", closed_port()),
         Options {
             retries: 2,
             ..options(1)
@@ -336,11 +332,52 @@ fn refused_connections_report_status_0() {
     sender.submit(post(7, 0, "x")).unwrap();
     let done = collect(&sender, 1);
     assert_eq!((done[0].id, done[0].status, done[0].attempts), (7, 0, 3));
-    let error = done[0].error.as_deref().unwrap();
+    let failure = done[0].failure.as_ref().unwrap();
+    assert_eq!(failure.kind, FailureKind::Connect);
     assert!(
-        error.starts_with("connection: connection refused"),
-        "{error}"
+        failure.message.starts_with("connection refused"),
+        "{failure}"
     );
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn failures_say_what_went_wrong() {
+    // A peer that does not speak HTTP.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let _ = std::io::Write::write_all(&mut stream, b"SSH-2.0-OpenSSH\r\n\r\n");
+        }
+    });
+    let sender = Sender::new(&format!("http://{address}"), options(1)).unwrap();
+    sender.submit(post(1, 0, "x")).unwrap();
+    let failure = collect(&sender, 1)[0].failure.clone().unwrap();
+    assert_eq!(failure.kind, FailureKind::Protocol, "{failure}");
+
+    // A proxy nobody answers at: its address is named, its credentials are not.
+    let sender = Sender::new(
+        "http://example.invalid",
+        Options {
+            proxy: ProxyChoice::Url(format!("http://user:hunter2@127.0.0.1:{}", closed_port())),
+            ..options(1)
+        },
+    )
+    .unwrap();
+    sender.submit(post(2, 0, "x")).unwrap();
+    let failure = collect(&sender, 1)[0].failure.clone().unwrap();
+    assert_eq!(failure.kind, FailureKind::Proxy, "{failure}");
+    assert!(failure.message.starts_with("proxy 127.0.0.1:"), "{failure}");
+    assert!(!failure.message.contains("hunter2"), "{failure}");
 }
 
 #[test]
@@ -358,10 +395,13 @@ fn an_unanswered_request_times_out() {
     sender.submit(post(1, 0, "x")).unwrap();
     sender.submit(post(2, 0, "y")).unwrap();
     let done = collect(&sender, 2);
-    let error = done[0].error.as_deref().unwrap();
+    let failure = done[0].failure.as_ref().unwrap();
+    assert_eq!(failure.kind, FailureKind::Timeout);
     assert!(
-        error.starts_with("timeout: timed out waiting for the response"),
-        "{error}"
+        failure
+            .message
+            .starts_with("timed out waiting for the response"),
+        "{failure}"
     );
     assert_eq!(done[0].status, 0);
     // The lane moves on, on a new connection.
@@ -470,11 +510,11 @@ fn close_cancels_what_is_unfinished_and_refuses_more() {
     done.sort_by_key(|completion| completion.id);
     let attempts: Vec<_> = done.iter().map(|c| (c.id, c.status, c.attempts)).collect();
     assert_eq!(attempts, [(0, 0, 1), (1, 0, 0), (2, 0, 0)]);
-    assert!(done[0]
-        .error
-        .as_deref()
-        .unwrap()
-        .starts_with("connection: sender closed"));
+    for completion in &done {
+        let failure = completion.failure.as_ref().unwrap();
+        assert_eq!(failure.kind, FailureKind::Closed);
+        assert!(failure.message.starts_with("sender closed"), "{failure}");
+    }
     assert_eq!(sender.pending(), 0);
     assert_eq!(
         sender.try_submit(post(9, 0, "x")).unwrap_err(),
@@ -540,13 +580,16 @@ fn connect_tunnels_are_opened_and_refusals_reported() {
         tunnel(&mut io, "good.example:443", &parsed).await.unwrap();
         let tcp = tcp_connect(&parsed.endpoint).await.unwrap();
         let mut io: Box<dyn Io> = Box::new(tcp);
-        let error = tunnel(&mut io, "bad.example:443", &parsed)
+        let failure = tunnel(&mut io, "bad.example:443", &parsed)
             .await
             .unwrap_err();
+        assert_eq!(failure.kind, FailureKind::Proxy);
+        let message = &failure.message;
         assert!(
-            error.contains("proxy refused CONNECT to bad.example:443") && error.contains("407"),
-            "{error}"
+            message.contains("proxy refused CONNECT to bad.example:443") && message.contains("407"),
+            "{message}"
         );
+        assert!(!message.contains("Basic"), "{message}");
     });
     let seen = proxy.seen();
     assert_eq!(seen[0].request_line, "CONNECT good.example:443 HTTP/1.1");
