@@ -233,8 +233,9 @@ def test_retries_injected_failures_then_succeeds(pusher_server: LocalPusherServe
     sender.close()
 
 
-def test_retry_after_is_waited_for(pusher_server: LocalPusherServer) -> None:
-    pusher_server.fail_next(503, count=1, retry_after=0.3)
+@pytest.mark.parametrize("status", [503, 500, 429])
+def test_retry_after_is_waited_for(pusher_server: LocalPusherServer, status: int) -> None:
+    pusher_server.fail_next(status, count=1, retry_after=0.3)
     # backoff_base=0: the backoff alone would not wait at all.
     sender = make_sender(pusher_server.url, lanes=1, retries=1, backoff_base=0.0, backoff_max=5.0)
     started = time.monotonic()

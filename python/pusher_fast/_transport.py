@@ -93,13 +93,7 @@ def _response_result(status: int, body: str | bytes, retry_after: float | None) 
 
 def _retry_after_seconds(value: str | None) -> float | None:
     """Retry-After in seconds; the HTTP-date form is not used by Pusher servers and is ignored."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
+    return None if value is None else _native.parse_retry_after(value)
 
 
 def native_outcome(where: str, completion: _native.Completion) -> dict[str, Any]:

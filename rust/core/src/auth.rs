@@ -5,7 +5,7 @@ use hmac::Mac;
 
 use crate::error::Error;
 use crate::request::AppCredentials;
-use crate::signing::{finalize_hex, keyed_hmac, HmacSha256};
+use crate::signing::{finalize_hex, HmacSha256};
 use crate::{crypto, validate};
 
 /// What a channel-authorization endpoint returns to the client.
@@ -78,7 +78,7 @@ pub fn authorize_channel(
     } else {
         None
     };
-    let auth = channel_auth_keyed(
+    let auth = channel_signature(
         &app.key,
         app.mac(),
         socket_id,
@@ -105,7 +105,7 @@ pub fn authenticate_user(
         .id
         .ok_or_else(|| Error::InvalidInput("user_data has no id field".to_owned()))?;
     validate::user_id(id)?;
-    let auth = user_auth_keyed(&app.key, app.mac(), socket_id, user_data.json);
+    let auth = user_signature(&app.key, app.mac(), socket_id, user_data.json);
     Ok(UserAuthentication {
         auth,
         user_data: user_data.json.to_owned(),
@@ -123,28 +123,9 @@ fn auth_string(key: &str, mac: HmacSha256) -> String {
     auth
 }
 
-/// The `auth` field authorizing `socket_id` on `channel`:
-/// `key:hex(HMAC-SHA256(secret, "socket_id:channel[:channel_data]"))`.
-///
-/// `channel_data` is given for presence channels only.
-pub fn channel_auth(
-    key: &str,
-    secret: &str,
-    socket_id: &str,
-    channel: &str,
-    channel_data: Option<&str>,
-) -> String {
-    channel_auth_keyed(
-        key,
-        keyed_hmac(secret.as_bytes()),
-        socket_id,
-        channel,
-        channel_data,
-    )
-}
-
-/// [`channel_auth`] with an HMAC already keyed with the secret (cloned from a cached one).
-pub fn channel_auth_keyed(
+/// The `auth` field authorizing `socket_id` on `channel`, signed with `mac` (keyed with the
+/// secret): `key:hex(HMAC-SHA256(secret, "socket_id:channel[:channel_data]"))`.
+fn channel_signature(
     key: &str,
     mut mac: HmacSha256,
     socket_id: &str,
@@ -161,14 +142,9 @@ pub fn channel_auth_keyed(
     auth_string(key, mac)
 }
 
-/// The `auth` field authenticating the user of `socket_id`:
-/// `key:hex(HMAC-SHA256(secret, "socket_id::user::user_data"))`.
-pub fn user_auth(key: &str, secret: &str, socket_id: &str, user_data: &str) -> String {
-    user_auth_keyed(key, keyed_hmac(secret.as_bytes()), socket_id, user_data)
-}
-
-/// [`user_auth`] with an HMAC already keyed with the secret (cloned from a cached one).
-pub fn user_auth_keyed(key: &str, mut mac: HmacSha256, socket_id: &str, user_data: &str) -> String {
+/// The `auth` field authenticating the user of `socket_id`, signed with `mac` (keyed with the
+/// secret): `key:hex(HMAC-SHA256(secret, "socket_id::user::user_data"))`.
+fn user_signature(key: &str, mut mac: HmacSha256, socket_id: &str, user_data: &str) -> String {
     mac.update(socket_id.as_bytes());
     mac.update(b"::user::");
     mac.update(user_data.as_bytes());
@@ -178,7 +154,22 @@ pub fn user_auth_keyed(key: &str, mut mac: HmacSha256, socket_id: &str, user_dat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signing::hmac_sha256_hex;
+    use crate::signing::{hmac_sha256_hex, keyed_hmac};
+
+    fn channel_auth(
+        key: &str,
+        secret: &str,
+        socket_id: &str,
+        channel: &str,
+        channel_data: Option<&str>,
+    ) -> String {
+        let mac = keyed_hmac(secret.as_bytes());
+        channel_signature(key, mac, socket_id, channel, channel_data)
+    }
+
+    fn user_auth(key: &str, secret: &str, socket_id: &str, user_data: &str) -> String {
+        user_signature(key, keyed_hmac(secret.as_bytes()), socket_id, user_data)
+    }
 
     fn app(master_key: Option<Vec<u8>>) -> AppCredentials {
         AppCredentials::new(
@@ -186,7 +177,7 @@ mod tests {
             "key".to_owned(),
             "secret",
             master_key,
-            10240,
+            crate::limits::DEFAULT_MAX_PAYLOAD_BYTES,
         )
     }
 

@@ -6,8 +6,8 @@
 //! batch) or the stream ends.
 
 use crate::error::Error;
+use crate::limits::MAX_BATCH_SIZE;
 use crate::request::BulkItem;
-use crate::validate::MAX_BATCH_SIZE;
 
 /// The keys a bulk event may have.
 pub const EVENT_KEYS: [&str; 5] = ["channel", "channels", "name", "data", "socket_id"];

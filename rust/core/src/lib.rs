@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod crypto;
 pub mod error;
 pub mod json_text;
+pub mod limits;
 pub mod request;
 pub mod retry;
 pub mod signing;

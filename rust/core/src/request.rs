@@ -282,7 +282,7 @@ impl AppCredentials {
                          was configured (pass encryption_master_key_base64)"
                     ))
                 })?;
-                Cow::Owned(crypto::encrypt(channel, master_key, data.as_bytes(), None)?)
+                Cow::Owned(crypto::encrypt(channel, master_key, data.as_bytes()))
             }
         };
         validate::payload_size(&data, self.max_payload_bytes)?;
@@ -326,7 +326,7 @@ mod tests {
             "key".to_owned(),
             "secret",
             master_key,
-            10240,
+            crate::limits::DEFAULT_MAX_PAYLOAD_BYTES,
         )
     }
 

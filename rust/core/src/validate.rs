@@ -3,16 +3,21 @@
 //! is the same, since user code matches on them.
 
 use crate::error::Error;
+use crate::limits::{
+    byte_set, CHANNEL_NAME_CHARACTERS, ENCRYPTED_CHANNEL_PREFIX, INFO_ATTRIBUTES, MAX_BATCH_SIZE,
+    MAX_CHANNELS, MAX_CHANNEL_NAME_LENGTH, MAX_EVENT_NAME_LENGTH, MAX_USER_ID_LENGTH,
+    PRESENCE_CHANNEL_PREFIX, SERVER_TO_USER_PREFIX,
+};
 
-pub const MAX_CHANNELS: usize = 100;
-pub const MAX_BATCH_SIZE: usize = 10;
-pub const MAX_CHANNEL_NAME_LENGTH: usize = 200;
-pub const MAX_EVENT_NAME_LENGTH: usize = 200;
-pub const MAX_USER_ID_LENGTH: usize = 200;
-pub const ENCRYPTED_CHANNEL_PREFIX: &str = "private-encrypted-";
-pub const PRESENCE_CHANNEL_PREFIX: &str = "presence-";
-pub const SERVER_TO_USER_PREFIX: &str = "#server-to-user-";
-const INFO_ATTRIBUTES: [&str; 2] = ["user_count", "subscription_count"];
+/// The channel-name alphabet as a lookup table.
+static NAME_BYTES: [bool; 256] = byte_set(CHANNEL_NAME_CHARACTERS);
+/// What a `filter_by_prefix` may hold: the channel-name alphabet, and `#` for
+/// `#server-to-user-` channels.
+static PREFIX_BYTES: [bool; 256] = {
+    let mut set = byte_set(CHANNEL_NAME_CHARACTERS);
+    set[b'#' as usize] = true;
+    set
+};
 
 /// How much of an over-long name an error message repeats.
 const QUOTED_PREFIX_CHARS: usize = 40;
@@ -21,13 +26,8 @@ fn invalid(message: String) -> Error {
     Error::InvalidInput(message)
 }
 
-/// The channel-name alphabet: `A-Za-z0-9_-=@,.;`.
-fn is_name_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'=' | b'@' | b',' | b'.' | b';')
-}
-
 fn is_name(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(is_name_byte)
+    !text.is_empty() && text.bytes().all(|byte| NAME_BYTES[usize::from(byte)])
 }
 
 /// Length in code points, as Python's `len()` counts it.
@@ -156,10 +156,7 @@ pub fn user_id(user_id: &str) -> Result<(), Error> {
 
 /// A `filter_by_prefix`: channel-name characters, and `#` for `#server-to-user-` channels.
 pub fn prefix_filter(prefix: &str) -> Result<(), Error> {
-    if prefix
-        .bytes()
-        .all(|byte| is_name_byte(byte) || byte == b'#')
-    {
+    if prefix.bytes().all(|byte| PREFIX_BYTES[usize::from(byte)]) {
         Ok(())
     } else {
         Err(Error::InvalidPrefixFilter(prefix.to_owned()))
@@ -167,7 +164,7 @@ pub fn prefix_filter(prefix: &str) -> Result<(), Error> {
 }
 
 /// Channel attributes to return, normalised to `a,b` without blanks or repeats; `None` when
-/// nothing is asked for. Only `user_count` and `subscription_count` exist.
+/// nothing is asked for. Only the [`INFO_ATTRIBUTES`] exist.
 pub fn info<'a, I>(names: I) -> Result<Option<String>, Error>
 where
     I: IntoIterator<Item = &'a str>,
@@ -189,8 +186,9 @@ where
         unknown.sort_unstable();
         unknown.dedup();
         return Err(invalid(format!(
-            "Unknown info attribute(s) {}; expected user_count or subscription_count",
-            unknown.join(", ")
+            "Unknown info attribute(s) {}; expected {}",
+            unknown.join(", "),
+            INFO_ATTRIBUTES.join(" or ")
         )));
     }
     Ok((!wanted.is_empty()).then(|| wanted.join(",")))

@@ -4,11 +4,9 @@
 use hmac::Mac;
 use subtle::ConstantTimeEq;
 
+use crate::limits::LEGACY_WEBHOOK_WINDOW_MS;
 use crate::request::AppCredentials;
 use crate::signing::{keyed_hmac, HmacSha256};
-
-/// How far the official SDK lets a webhook's `time_ms` be from now.
-pub const LEGACY_WEBHOOK_WINDOW_MS: u32 = 300_000;
 
 /// Size of an HMAC-SHA256 tag.
 const TAG_LEN: usize = 32;
@@ -49,6 +47,7 @@ pub fn legacy_fresh(time_ms: Option<f64>, now_ms: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::DEFAULT_MAX_PAYLOAD_BYTES;
     use crate::signing::hmac_sha256_hex;
 
     const SECRET: &str = "7ad3773142a6692b25b8";
@@ -61,7 +60,13 @@ mod tests {
 
     #[test]
     fn the_legacy_check_wants_the_app_key_and_a_matching_signature() {
-        let app = AppCredentials::new("1".to_owned(), "key".to_owned(), SECRET, None, 10240);
+        let app = AppCredentials::new(
+            "1".to_owned(),
+            "key".to_owned(),
+            SECRET,
+            None,
+            DEFAULT_MAX_PAYLOAD_BYTES,
+        );
         assert!(legacy_authentic(&app, "key", &signature(), BODY));
         assert!(!legacy_authentic(&app, "other", &signature(), BODY));
         assert!(!legacy_authentic(&app, "key", &signature(), b"{}"));

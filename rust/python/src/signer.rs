@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyString};
 
 use crate::convert::{channel_list, info_from, optional_text, raw_body, text};
 use crate::errors::NativeResult;
@@ -241,9 +241,11 @@ impl Signer {
         Ok(result)
     }
 
-    /// The official SDK's webhook check, for clients without a custom JSON decoder: the parsed
-    /// body, or None for a wrong key or signature, bad JSON, no `time_ms`, or a `time_ms` more
-    /// than 5 minutes from `now_ms`.
+    /// The official SDK's webhook check: the parsed body, or None for a wrong key or signature,
+    /// a body that is not a JSON object, or a `time_ms` that is missing or more than 5 minutes
+    /// from `now_ms`. `loads(body_bytes)` parses with a custom JSON decoder (a ValueError from it
+    /// means not valid); without it the body is parsed in Rust.
+    #[pyo3(signature = (key, signature, body, now_ms, loads))]
     fn validate_webhook<'py>(
         &self,
         py: Python<'py>,
@@ -251,6 +253,7 @@ impl Signer {
         signature: &Bound<'py, PyAny>,
         body: &Bound<'py, PyAny>,
         now_ms: f64,
+        loads: Option<&Bound<'py, PyAny>>,
     ) -> NativeResult<Option<Bound<'py, PyAny>>> {
         let key = text(key, "key")?;
         let signature = text(signature, "signature")?;
@@ -259,16 +262,30 @@ impl Signer {
         if !webhook::legacy_authentic(&self.app, &key, &signature, body) {
             return Ok(None);
         }
-        let Some(parsed) = json::parse(py, body)? else {
+        let parsed = match loads {
+            None => json::parse(py, body)?,
+            Some(loads) => match loads.call1((PyBytes::new(py, body),)) {
+                Ok(parsed) => Some(parsed),
+                Err(error) if error.is_instance_of::<PyValueError>(py) => None,
+                Err(error) => return Err(error.into()),
+            },
+        };
+        let Some(dict) = parsed
+            .as_ref()
+            .and_then(|parsed| parsed.cast::<PyDict>().ok())
+        else {
             return Ok(None);
         };
-        let Ok(dict) = parsed.cast::<PyDict>() else {
-            return Ok(None);
-        };
+        // Only numbers count, as in the official SDK; a decoder may give anything.
         let time_ms = dict
             .get_item(intern!(py, "time_ms"))?
+            .filter(|time_ms| {
+                time_ms.is_instance_of::<PyInt>() || time_ms.is_instance_of::<PyFloat>()
+            })
             .and_then(|time_ms| time_ms.extract::<f64>().ok());
-        Ok(webhook::legacy_fresh(time_ms, now_ms).then_some(parsed))
+        Ok(webhook::legacy_fresh(time_ms, now_ms)
+            .then_some(parsed)
+            .flatten())
     }
 
     /// `(path, query, body)` of `POST /apps/{id}/events`.

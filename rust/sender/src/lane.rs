@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::header::RETRY_AFTER;
-use pusher_fast_core::retry::{backoff_delay, parse_retry_after};
+use pusher_fast_core::retry::{backoff_delay, is_retryable_status, parse_retry_after};
 use tokio::sync::mpsc;
 
 use crate::connect::{Client, Connection};
@@ -109,10 +109,7 @@ impl Lane {
                     status,
                     retry_after,
                     ..
-                } => (
-                    *status == 429 || *status >= 500,
-                    retry_after.filter(|_| *status == 429 || *status == 503),
-                ),
+                } => (is_retryable_status(*status), *retry_after),
             };
             if !retryable || attempts > client.retries {
                 return match outcome {
@@ -131,6 +128,7 @@ impl Lane {
                 retry_after,
                 next_unit(&mut self.rng),
             );
+            let delay = Duration::try_from_secs_f64(delay).unwrap_or(Duration::MAX);
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }

@@ -24,11 +24,11 @@
 //! * A request without a response completes with a [`Failure`]: its [`FailureKind`] says what
 //!   went wrong as data (timeout, connect, TLS, proxy, protocol, closed), its message says it
 //!   for people and never holds a proxy credential.
-//! * Retries (opt-in) follow [`pusher_fast_core::retry::backoff_delay`]: connection errors,
-//!   timeouts, 5xx and 429 are retried in the same lane (so order holds), with exponential
-//!   backoff and full jitter, and `Retry-After` (seconds, fractions allowed) of a 429 or 503 as a
-//!   lower bound, everything capped at `backoff_max`. A retry after a timeout or a connection
-//!   lost after the request was written can deliver the request twice.
+//! * Retries (opt-in) follow `pusher_fast_core::retry`, as Python's retry policy does:
+//!   connection errors, timeouts, 5xx and 429 are retried in the same lane (so order holds), with
+//!   exponential backoff and full jitter, and the `Retry-After` (seconds, fractions allowed) of
+//!   any retryable response as a lower bound, everything capped at `backoff_max`. A retry after
+//!   a timeout or a connection lost after the request was written can deliver the request twice.
 //! * A request that provably never left (hyper hands it back because a reused keep-alive
 //!   connection was already closed) is sent once more on a fresh connection within the same
 //!   attempt. A request that did leave is never resent within an attempt (RFC 9112 §9.3.1: POST

@@ -289,34 +289,36 @@ fn gives_up_after_the_last_retry_and_never_retries_4xx() {
 }
 
 #[test]
-fn retry_after_of_429_is_honoured() {
-    let server = TestServer::start(|number, _| {
-        if number == 0 {
-            Reply::Respond {
-                status: 429,
-                headers: vec![("Retry-After", "0.3".into())],
-                body: "slow down".into(),
-                delay: Duration::ZERO,
+fn retry_after_of_any_retryable_status_is_honoured() {
+    for status in [429, 500] {
+        let server = TestServer::start(move |number, _| {
+            if number == 0 {
+                Reply::Respond {
+                    status,
+                    headers: vec![("Retry-After", "0.3".into())],
+                    body: "slow down".into(),
+                    delay: Duration::ZERO,
+                }
+            } else {
+                ok()
             }
-        } else {
-            ok()
-        }
-    });
-    let sender = Sender::new(
-        &server.url(),
-        Options {
-            retries: 1,
-            backoff_max: 1.0,
-            ..options(1)
-        },
-    )
-    .unwrap();
-    sender.submit(post(1, 0, "x")).unwrap();
-    let done = collect(&sender, 1);
-    assert_eq!((done[0].status, done[0].attempts), (200, 2));
-    let seen = server.seen();
-    let gap = seen[1].at - seen[0].at;
-    assert!(gap >= Duration::from_millis(290), "{gap:?}");
+        });
+        let sender = Sender::new(
+            &server.url(),
+            Options {
+                retries: 1,
+                backoff_max: 1.0,
+                ..options(1)
+            },
+        )
+        .unwrap();
+        sender.submit(post(1, 0, "x")).unwrap();
+        let done = collect(&sender, 1);
+        assert_eq!((done[0].status, done[0].attempts), (200, 2), "{status}");
+        let seen = server.seen();
+        let gap = seen[1].at - seen[0].at;
+        assert!(gap >= Duration::from_millis(290), "{status}: {gap:?}");
+    }
 }
 
 #[test]
