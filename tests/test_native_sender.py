@@ -501,6 +501,17 @@ def test_bad_arguments_raise_value_error(pusher_server: LocalPusherServer) -> No
     sender.close()
 
 
+def test_bad_urls_are_refused_without_their_credentials(pusher_server: LocalPusherServer) -> None:
+    for base_url, proxy in [
+        ("http://user:hunter2@example.com", None),
+        (pusher_server.url, "socks5://user:hunter2@127.0.0.1:1080"),
+        (pusher_server.url, "http://user:hunter2@127.0.0.1:99999"),
+    ]:
+        with pytest.raises(ValueError, match=r"credentials|proxy URL") as info:
+            make_sender(base_url, proxy=proxy)
+        assert "hunter2" not in str(info.value)
+
+
 # -- Proxies. --------------------------------------------------------------------------------------------------------
 
 

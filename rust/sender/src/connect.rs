@@ -16,7 +16,7 @@ use rustls::ClientConfig;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use crate::endpoint::Endpoint;
+use crate::endpoint::{without_credentials, Endpoint};
 use crate::failure::{describe, Failure, FailureKind};
 use crate::lane::Phase;
 use crate::options::{invalid, Options, ProxyChoice, SenderError};
@@ -54,7 +54,8 @@ impl Client {
         let (target, userinfo) = Endpoint::parse(base_url, "base_url")?;
         if userinfo.is_some() {
             return Err(invalid(format!(
-                "invalid base_url {base_url:?}: credentials are not allowed"
+                "invalid base_url {:?}: credentials are not allowed",
+                without_credentials(base_url)
             )));
         }
         let proxy = match &options.proxy {

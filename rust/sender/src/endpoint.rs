@@ -1,5 +1,6 @@
 //! The target URL (or a proxy's): scheme, host and port, and the forms they are sent in.
 
+use std::borrow::Cow;
 use std::net::Ipv6Addr;
 
 use hyper::Uri;
@@ -23,7 +24,8 @@ impl Endpoint {
     /// Parses `url` (`http://` or `https://`, host, optional port, no path or query) and returns
     /// it with its `user:password` part, if any; errors name `what` was parsed.
     pub(crate) fn parse(url: &str, what: &str) -> Result<(Self, Option<String>), SenderError> {
-        let bad = |why: &str| invalid(format!("invalid {what} {url:?}: {why}"));
+        let shown = without_credentials(url);
+        let bad = |why: &str| invalid(format!("invalid {what} {shown:?}: {why}"));
         let uri: Uri = url.parse().map_err(|_| bad("not a URL"))?;
         let https = match uri.scheme_str() {
             Some("http") => false,
@@ -80,6 +82,18 @@ impl Endpoint {
     }
 }
 
+/// `url` as an error message may show it: a `user:password@` part becomes `***@`.
+pub(crate) fn without_credentials(url: &str) -> Cow<'_, str> {
+    let start = url.find("://").map_or(0, |scheme_end| scheme_end + 3);
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |end| start + end);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => Cow::Owned(format!("{}***{}", &url[..start], &url[start + at..])),
+        None => Cow::Borrowed(url),
+    }
+}
+
 /// `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address.
 pub(crate) fn split_host_port(text: &str) -> (&str, Option<u16>) {
     if let Some(rest) = text.strip_prefix('[') {
@@ -102,6 +116,25 @@ pub(crate) fn split_host_port(text: &str) -> (&str, Option<u16>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_never_show_credentials() {
+        for url in [
+            "socks5://user:hunter2@proxy:1080",
+            "http://user:hunter2@proxy:99999",
+            "http://us@er:hunter2@proxy/path",
+        ] {
+            let error = Endpoint::parse(url, "proxy URL").unwrap_err().to_string();
+            assert!(!error.contains("hunter2"), "{error}");
+            assert!(error.contains("***@proxy"), "{error}");
+        }
+        assert_eq!(
+            without_credentials("http://a:b@h:1/x@y"),
+            "http://***@h:1/x@y"
+        );
+        assert_eq!(without_credentials("a:b@h:1"), "***@h:1");
+        assert_eq!(without_credentials("http://h/x@y"), "http://h/x@y");
+    }
 
     #[test]
     fn base_urls_are_parsed_and_checked() {

@@ -116,6 +116,7 @@ fn options_are_checked() {
 fn credentials_in_the_base_url_are_refused() {
     let error = Sender::new("http://user:pw@example.com", Options::new()).unwrap_err();
     assert!(error.to_string().contains("credentials"), "{error}");
+    assert!(!error.to_string().contains("pw"), "{error}");
 }
 
 #[test]
