@@ -269,6 +269,7 @@ def native_sender(
 
 
 _Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[_native.Completion]"]
+_Resolved = tuple["asyncio.Future[_native.Completion]", _native.Completion]
 
 
 class NativeAsyncTransport:
@@ -344,9 +345,6 @@ class NativeAsyncTransport:
         self._sender.close()
         if thread is not None:
             await asyncio.to_thread(thread.join, 5.0)
-
-
-_Resolved = tuple["asyncio.Future[_native.Completion]", _native.Completion]
 
 
 def _resolve(resolved: list[_Resolved]) -> None:

@@ -12,7 +12,7 @@ use crate::errors::NativeResult;
 use crate::signer::Signer;
 
 /// One member of a bulk event mapping, or None when it is absent.
-pub(crate) fn member<'py>(
+fn member<'py>(
     event: &Bound<'py, PyAny>,
     key: &Bound<'py, PyString>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {

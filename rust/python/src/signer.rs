@@ -1,4 +1,6 @@
-//! `Signer`: request building for one app.
+//! `Signer`: request building for one app. It turns the caller's Python arguments into text and
+//! JSON (with the official SDK's TypeErrors), hands them to the core's request builders and
+//! authorization rules, and returns their results as Python values.
 
 use pusher_fast_core::auth::{self, ChannelData, UserData};
 use pusher_fast_core::json_text::Escape;
@@ -15,10 +17,8 @@ use crate::errors::NativeResult;
 use crate::json;
 use crate::strings::PyText;
 
-pub(crate) fn signed_tuple<'py>(
-    py: Python<'py>,
-    post: SignedPost,
-) -> (String, String, Bound<'py, PyBytes>) {
+/// `(path, query, body)` of a signed POST.
+fn signed_tuple<'py>(py: Python<'py>, post: SignedPost) -> (String, String, Bound<'py, PyBytes>) {
     let body = PyBytes::new(py, post.body.as_bytes());
     (post.path, post.query, body)
 }
@@ -132,7 +132,7 @@ impl Signer {
 
 /// The batch member a mapping key names, or the key as text when it names none. Keys are
 /// compared by identity with the interned names first: literal dict keys are those objects.
-pub(crate) fn batch_field(key: &Bound<'_, PyAny>) -> PyResult<Result<BatchField, String>> {
+fn batch_field(key: &Bound<'_, PyAny>) -> PyResult<Result<BatchField, String>> {
     let py = key.py();
     let known = [
         (intern!(py, "channel"), BatchField::Channel),
@@ -381,7 +381,7 @@ impl Signer {
 }
 
 /// Whether presence `custom_data` is a mapping with a non-None `user_id`.
-pub(crate) fn has_user_id(custom_data: &Bound<'_, PyAny>) -> PyResult<bool> {
+fn has_user_id(custom_data: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = custom_data.py();
     if let Ok(dict) = custom_data.cast::<PyDict>() {
         return Ok(dict
