@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/pusher-fast/target
 STAMP := $(VENV)/.deps-installed
 NATIVE_STAMP := $(VENV)/.native-built
-RUST_SOURCES := $(shell find rust -name '*.rs') Cargo.toml Cargo.lock .cargo/config.toml
+RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock .cargo/config.toml
 
 .PHONY: help
 help: ## Show this help
@@ -30,7 +30,7 @@ install: $(NATIVE_STAMP) ## Create .venv, install pinned dependencies, build the
 
 .PHONY: test
 test: install ## Build everything and run the Rust and Python test suites
-	cargo test --quiet --locked
+	cargo test --workspace --quiet --locked
 	$(BIN)/python -m pytest -q -n 2
 
 .PHONY: e2e-install
@@ -54,14 +54,14 @@ lint: install ## ruff, mypy --strict, stubtest of _native, cargo fmt and clippy
 	$(BIN)/ruff format --check python tests benches scripts examples
 	$(BIN)/mypy
 	$(BIN)/python -m mypy.stubtest pusher_fast._native
-	cargo fmt --check
-	cargo clippy --locked --all-targets -- -D warnings
+	cargo fmt --all --check
+	cargo clippy --workspace --locked --all-targets -- -D warnings
 
 .PHONY: format
 format: install ## Format Python and Rust sources
 	$(BIN)/ruff format python tests benches scripts examples
 	$(BIN)/ruff check --fix python tests benches scripts examples
-	cargo fmt
+	cargo fmt --all
 
 # Benchmarks: scripts/bench/setup.sh installs nginx (and soketi through scripts/e2e); the micro benchmarks' JSON goes to
 # .benchmarks/ and benches/throughput.py prints the one table of both. Scale with BENCH_* (benches/throughput.py -h).

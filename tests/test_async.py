@@ -10,7 +10,16 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from pusher_fast import AsyncPusher, PusherBadAuth, PusherConnectionError, PusherTimeout, PusherTransportError
+from pusher_fast import (
+    AsyncPusher,
+    PusherBadAuth,
+    PusherBadStatus,
+    PusherConnectionError,
+    PusherTimeout,
+    PusherTransportError,
+)
+from pusher_fast._native import FailureKind
+from pusher_fast._transport import _FAILURE_ERRORS
 from pusher_fast.testing import LocalPusherServer
 from tests.conftest import MASTER_KEY_BASE64
 
@@ -96,6 +105,23 @@ async def test_native_transport_connection_refused() -> None:
         with pytest.raises(PusherConnectionError) as info:
             await p.channels_info()
     assert isinstance(info.value, ConnectionError)
+
+
+@pytest.mark.asyncio
+async def test_native_transport_http_errors_carry_retry_after(pusher_server: LocalPusherServer) -> None:
+    pusher_server.fail_next(429, "slow down", retry_after=1.5)
+    async with AsyncPusher(**pusher_server.client_options()) as p:
+        with pytest.raises(PusherBadStatus) as info:
+            await p.trigger("c", "e", 1)
+    assert (info.value.status, info.value.body, info.value.retry_after) == (429, "slow down", 1.5)
+
+
+def test_every_native_failure_kind_has_its_exception() -> None:
+    kinds = [value for value in vars(FailureKind).values() if isinstance(value, FailureKind)]
+    assert len(kinds) == 6
+    for kind in kinds:
+        expected = PusherTimeout if kind == FailureKind.TIMEOUT else PusherConnectionError
+        assert _FAILURE_ERRORS[kind] is expected, kind
 
 
 @pytest.mark.asyncio

@@ -8,8 +8,10 @@ from typing import Any, Callable
 
 import pytest
 
-from pusher_fast import AsyncPusher, Pusher
+from pusher_fast import AsyncPusher, Pusher, validation
+from pusher_fast._config import DEFAULT_MAX_PAYLOAD_BYTES
 from pusher_fast.testing import LocalPusherServer
+from pusher_fast.testing._validation import channel_name_error
 
 Call = Callable[[Pusher], Any]
 
@@ -171,3 +173,32 @@ def test_max_payload_bytes_is_configurable(pusher_server: LocalPusherServer) -> 
         with pytest.raises(ValueError, match="limit is 100"):
             client.trigger("c", "e", "x" * 101)
         client.trigger("c", "e", "x" * 100)
+
+
+def test_limits_are_the_apis_defined_once() -> None:
+    assert (
+        validation.MAX_CHANNELS,
+        validation.MAX_BATCH_SIZE,
+        validation.MAX_CHANNEL_NAME_LENGTH,
+        validation.MAX_EVENT_NAME_LENGTH,
+        validation.MAX_USER_ID_LENGTH,
+    ) == (100, 10, 200, 200, 200)
+    assert validation.DEFAULT_MAX_PAYLOAD_BYTES == DEFAULT_MAX_PAYLOAD_BYTES == 10240
+    assert validation.INFO_ATTRIBUTES == ("user_count", "subscription_count")
+    assert (
+        validation.ENCRYPTED_CHANNEL_PREFIX,
+        validation.PRESENCE_CHANNEL_PREFIX,
+        validation.SERVER_TO_USER_PREFIX,
+    ) == ("private-encrypted-", "presence-", "#server-to-user-")
+    # The alphabet, against the local server's independent check of channel names.
+    for code in range(128):
+        character = chr(code)
+        allowed = channel_name_error(character) is None
+        assert (character in validation.CHANNEL_NAME_CHARACTERS) is allowed, repr(character)
+
+
+@pytest.mark.parametrize("prefix", ["a b", "it's", "é", "a\nb", "\u200b"])
+def test_bad_prefix_filter_is_quoted_as_python_does(pusher: Pusher, prefix: str) -> None:
+    with pytest.raises(ValueError, match="prefix_filter") as info:
+        pusher.channels_info(prefix_filter=prefix)
+    assert str(info.value) == f"Invalid prefix_filter: {prefix!r} (channel-name characters only)"

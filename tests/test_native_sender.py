@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from pusher_fast._native import NativeSender, sign_request
+from pusher_fast._native import Completion, FailureKind, NativeSender, sign_request
 from pusher_fast.testing import LocalPusherServer
 
 KEY = "app-key"
@@ -26,7 +26,7 @@ SECRET = "app-secret"
 PATH = "/apps/app-id/events"
 HEADERS = [("X-Pusher-Library", "pusher-fast-test"), ("Content-Type", "application/json")]
 
-Result = tuple[int, int, bytes, "str | None", int]
+Result = tuple[int, int, bytes, "FailureKind | None", int]
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "REQUEST_METHOD")
 
@@ -59,14 +59,23 @@ def submit_event(sender: NativeSender, request_id: int, lane: int, **event: str)
     sender.submit(request_id, lane, "POST", signed(body), body)
 
 
-def collect(sender: NativeSender, count: int, timeout: float = 15.0) -> list[Result]:
+def collect_completions(sender: NativeSender, count: int, timeout: float = 15.0) -> list[Completion]:
     """Wait for ``count`` results; sorted by request id."""
     deadline = time.monotonic() + timeout
-    results: list[Result] = []
+    results: list[Completion] = []
     while len(results) < count and time.monotonic() < deadline:
         results.extend(sender.completed(True, 0.5))
     assert len(results) == count, results
-    return sorted(results)
+    return sorted(results, key=lambda completion: completion.request_id)
+
+
+def row(completion: Completion) -> Result:
+    return (completion.request_id, completion.status, completion.body, completion.failure, completion.attempts)
+
+
+def collect(sender: NativeSender, count: int, timeout: float = 15.0) -> list[Result]:
+    """``collect_completions`` as ``(request_id, status, body, failure, attempts)`` rows."""
+    return [row(completion) for completion in collect_completions(sender, count, timeout)]
 
 
 def free_port() -> int:
@@ -224,14 +233,27 @@ def test_retries_injected_failures_then_succeeds(pusher_server: LocalPusherServe
     sender.close()
 
 
-def test_retry_after_is_waited_for(pusher_server: LocalPusherServer) -> None:
-    pusher_server.fail_next(503, count=1, retry_after=0.3)
+@pytest.mark.parametrize("status", [503, 500, 429])
+def test_retry_after_is_waited_for(pusher_server: LocalPusherServer, status: int) -> None:
+    pusher_server.fail_next(status, count=1, retry_after=0.3)
     # backoff_base=0: the backoff alone would not wait at all.
     sender = make_sender(pusher_server.url, lanes=1, retries=1, backoff_base=0.0, backoff_max=5.0)
     started = time.monotonic()
     submit_event(sender, 1, 0)
     assert collect(sender, 1) == [(1, 200, b"{}", None, 2)]
     assert time.monotonic() - started >= 0.29
+    sender.close()
+
+
+def test_the_final_retry_after_comes_with_the_result(pusher_server: LocalPusherServer) -> None:
+    pusher_server.fail_next(429, "slow down", count=1, retry_after=2.5)
+    sender = make_sender(pusher_server.url, lanes=1)
+    submit_event(sender, 1, 0)
+    [completion] = collect_completions(sender, 1)
+    assert (completion.status, completion.body, completion.retry_after) == (429, b"slow down", 2.5)
+    assert (completion.failure, completion.message) == (None, None)
+    submit_event(sender, 2, 0)
+    assert collect_completions(sender, 1)[0].retry_after is None
     sender.close()
 
 
@@ -266,10 +288,11 @@ def test_without_retries_a_failure_is_final(pusher_server: LocalPusherServer) ->
 def test_connection_refused_is_status_0_with_a_connection_error() -> None:
     sender = make_sender(f"http://127.0.0.1:{free_port()}", lanes=1, retries=1, backoff_base=0.01)
     submit_event(sender, 5, 0)
-    [(request_id, status, body, error, attempts)] = collect(sender, 1)
-    assert (request_id, status, body, attempts) == (5, 0, b"", 2)
-    assert error is not None
-    assert error.startswith("connection: connection refused"), error
+    [completion] = collect_completions(sender, 1)
+    assert (completion.request_id, completion.status, completion.body, completion.attempts) == (5, 0, b"", 2)
+    assert completion.failure == FailureKind.CONNECT
+    assert completion.message is not None
+    assert completion.message.startswith("connection refused"), completion.message
     sender.close()
 
 
@@ -280,10 +303,9 @@ def test_a_silent_server_times_out(silent_socket: str) -> None:
     submit_event(sender, 2, 1)
     results = collect(sender, 2)
     elapsed = time.monotonic() - started
-    for _, status, _, error, attempts in results:
+    for _, status, _, failure, attempts in results:
         assert (status, attempts) == (0, 1)
-        assert error is not None
-        assert error.startswith("timeout:"), error
+        assert failure == FailureKind.TIMEOUT
     assert 0.25 <= elapsed < 3.0
     sender.close()
 
@@ -294,7 +316,7 @@ def test_a_silent_server_times_out(silent_socket: str) -> None:
 def test_backpressure_bounds_pending_and_everything_completes(pusher_server: LocalPusherServer) -> None:
     total, max_queued = 300, 4
     sender = make_sender(pusher_server.url, lanes=2, max_queued=max_queued)
-    results: list[Result] = []
+    results: list[Completion] = []
     most_pending = 0
 
     def collector() -> None:
@@ -308,8 +330,8 @@ def test_backpressure_bounds_pending_and_everything_completes(pusher_server: Loc
         most_pending = max(most_pending, sender.pending())
     thread.join(30)
     assert most_pending <= max_queued
-    assert sorted(result[0] for result in results) == list(range(total))
-    assert {result[1] for result in results} == {200}
+    assert sorted(result.request_id for result in results) == list(range(total))
+    assert {result.status for result in results} == {200}
     assert len(pusher_server.events) == total
     sender.close()
 
@@ -365,13 +387,14 @@ def test_close_is_idempotent_and_submit_after_close_raises(silent_socket: str) -
     sender.close()
     # Nothing is lost: what was not finished comes back as cancelled.
     assert sender.pending() == 3
-    results = sorted(sender.completed(True))
-    assert [(request_id, status, attempts) for request_id, status, _, _, attempts in results] == [
+    results = sorted(sender.completed(True), key=lambda completion: completion.request_id)
+    assert [(result.request_id, result.status, result.attempts) for result in results] == [
         (0, 0, 1),
         (1, 0, 0),
         (2, 0, 0),
     ]
-    assert all(error is not None and error.startswith("connection: sender closed") for *_, error, _ in results)
+    assert all(result.failure == FailureKind.CLOSED for result in results)
+    assert all((result.message or "").startswith("sender closed") for result in results)
     assert sender.pending() == 0
     assert sender.completed(True) == []
     with pytest.raises(RuntimeError, match="closed"):
@@ -478,6 +501,17 @@ def test_bad_arguments_raise_value_error(pusher_server: LocalPusherServer) -> No
     sender.close()
 
 
+def test_bad_urls_are_refused_without_their_credentials(pusher_server: LocalPusherServer) -> None:
+    for base_url, proxy in [
+        ("http://user:hunter2@example.com", None),
+        (pusher_server.url, "socks5://user:hunter2@127.0.0.1:1080"),
+        (pusher_server.url, "http://user:hunter2@127.0.0.1:99999"),
+    ]:
+        with pytest.raises(ValueError, match=r"credentials|proxy URL") as info:
+            make_sender(base_url, proxy=proxy)
+        assert "hunter2" not in str(info.value)
+
+
 # -- Proxies. --------------------------------------------------------------------------------------------------------
 
 
@@ -505,10 +539,9 @@ def test_proxy_variables_are_honoured(recording_server: RecordingServer, monkeyp
     monkeypatch.setenv("NO_PROXY", "example.com, localhost")
     sender = make_sender(f"http://localhost:{closed_port}", lanes=1)
     sender.submit(1, 0, "POST", "/x", b"{}")
-    [(_, status, _, error, _)] = collect(sender, 1)
+    [(_, status, _, failure, _)] = collect(sender, 1)
     assert status == 0
-    assert error is not None
-    assert error.startswith("connection:"), error
+    assert failure == FailureKind.CONNECT
     assert len(recording_server.seen) == 1
     sender.close()
 
@@ -574,11 +607,12 @@ def test_tls_with_an_added_ca_file(tls_server: RecordingServer, certificates: tu
 def test_tls_rejects_an_unknown_issuer_unless_verify_is_off(tls_server: RecordingServer) -> None:
     sender = make_sender(_https_url(tls_server), lanes=1)
     sender.submit(1, 0, "POST", "/x", b"{}")
-    [(_, status, _, error, _)] = collect(sender, 1)
-    assert status == 0
-    assert error is not None
-    assert error.startswith("connection: TLS handshake"), error
-    assert "certificate" in error.lower()
+    [completion] = collect_completions(sender, 1)
+    assert completion.status == 0
+    assert completion.failure == FailureKind.TLS
+    assert completion.message is not None
+    assert completion.message.startswith("TLS handshake"), completion.message
+    assert "certificate" in completion.message.lower()
     sender.close()
 
     sender = make_sender(_https_url(tls_server), lanes=1, verify=False)

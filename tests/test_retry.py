@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import socket
 import time
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pusher_fast import AsyncPusher, Pusher, PusherBadRequest, PusherBadStatus, PusherConnectionError
+from pusher_fast import AsyncPusher, Pusher, PusherBadRequest, PusherBadStatus, PusherConnectionError, _native
 from pusher_fast._retry import RetryPolicy
 from pusher_fast.testing import LocalPusherServer
 
@@ -97,6 +98,47 @@ def test_delay_is_jittered_exponential_and_honours_retry_after() -> None:
         assert max(delays) > ceiling / 2  # jitter spreads over the range
     assert policy.delay(0, PusherBadStatus(429, "x", retry_after=0.5)) >= 0.5
     assert policy.delay(0, PusherBadStatus(429, "x", retry_after=60)) == 1.0
+
+
+def test_one_retry_timing_for_python_and_the_native_sender() -> None:
+    assert _native.backoff_delay(0.1, 10.0, 3, None, 0.5) == pytest.approx(0.4)
+    assert _native.backoff_delay(0.1, 10.0, 0, 60.0, 0.5) == 10.0
+    assert _native.backoff_delay(0.1, 10.0, 0, 0.3, 0.0) == 0.3
+    special = [math.nan, math.inf, -math.inf, -1.0, 0.0, 1e308]
+    for value in special:
+        for delay in (
+            _native.backoff_delay(value, 10.0, 2**40, value, value),
+            _native.backoff_delay(0.1, value, 3, value, 0.5),
+        ):
+            assert math.isfinite(delay), (value, delay)
+            assert delay >= 0, (value, delay)
+    assert [_native.parse_retry_after(text) for text in ["2.5", " 3 ", "-1", "inf", "nan", "soon", ""]] == [
+        2.5,
+        3.0,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+    assert [_native.is_retryable_status(status) for status in [429, 500, 599, 200, 400, 428, 600, 10**30]] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
+
+
+def test_retry_after_counts_on_every_retryable_status() -> None:
+    policy = RetryPolicy(retries=1, backoff=0.001, max_backoff=5.0)
+    for status in (429, 500, 502, 503):
+        assert policy.delay(0, PusherBadStatus(status, "x", retry_after=0.5)) >= 0.5
+    assert policy.retryable(PusherBadStatus(502, "x"))
+    assert not policy.retryable(PusherBadRequest(400, "x"))
 
 
 @pytest.mark.parametrize(

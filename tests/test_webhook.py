@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 import hmac
 import json
@@ -71,6 +72,29 @@ def test_validate_webhook_uses_json_decoder() -> None:
     client = Pusher("1", KEY, SECRET, json_decoder=Decoder)
     body = json.dumps({"time_ms": int(time.time() * 1000), "events": [], "x": 1.5}).encode()
     assert client.validate_webhook(KEY, sign(body), body)["x"] == "float:1.5"  # type: ignore[index]
+
+
+def test_validate_webhook_with_a_decoder_keeps_the_rules() -> None:
+    class IntsAsDecimals(json.JSONDecoder):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(parse_int=decimal.Decimal, **kwargs)  # type: ignore[arg-type]
+
+    class NoConstants(json.JSONDecoder):
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(parse_constant=self._refuse, **kwargs)  # type: ignore[arg-type]
+
+        @staticmethod
+        def _refuse(name: str) -> object:
+            raise ValueError(name)
+
+    body = webhook_body([])
+    # A time_ms that is not a number (here a Decimal) is no time_ms, as without a decoder.
+    assert Pusher("1", KEY, SECRET, json_decoder=IntsAsDecimals).validate_webhook(KEY, sign(body), body) is None
+    strict = Pusher("1", KEY, SECRET, json_decoder=NoConstants)
+    assert strict.validate_webhook(KEY, sign(body), body) == json.loads(body)
+    # A ValueError from the decoder means the body is not valid.
+    nan_body = body.replace(b'"events"', b'"x": NaN, "events"')
+    assert strict.validate_webhook(KEY, sign(nan_body), nan_body) is None
 
 
 def test_typed_webhook(client: Pusher) -> None:

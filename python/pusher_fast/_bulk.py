@@ -77,13 +77,13 @@ class BulkOptions:
             raise ValueError(f"max_queued must not be negative, got {self.max_queued}")
 
 
-def _error_for(where: str, status: int, body: bytes, error: str | None) -> BaseException:
+def _error_for(where: str, completion: _native.Completion) -> BaseException:
     """The exception a failed request would have raised from ``trigger_batch``."""
     try:
-        native_outcome(where, status, body, error)
+        native_outcome(where, completion)
     except (PusherHTTPError, PusherTransportError) as exc:
         return exc
-    raise AssertionError(f"status {status} is a success")  # pragma: no cover - callers pass failures only
+    raise AssertionError(f"status {completion.status} is a success")  # pragma: no cover - callers pass failures only
 
 
 class _Chunk:
@@ -148,16 +148,16 @@ class _Publisher:
         self._copies.update(multi)
         self._submit(requests)
 
-    def _submit(self, requests: list[tuple[int, str, bytes, list[int]]]) -> None:
-        for lane, path_and_query, body, indices in requests:
+    def _submit(self, requests: list[_native.PackedRequest]) -> None:
+        for request in requests:
             # The sender holds at most max_queued requests until their results are collected, so
             # collect here rather than let submit wait for a collection that would never come.
             while self._sender.pending() >= self._max_queued:
                 self._collect(self._sender.completed(True, _RESULT_WAIT))
             request_id = self._next_request
             self._next_request += 1
-            self._in_flight[request_id] = (path_and_query.partition("?")[0], indices)
-            self._sender.submit(request_id, lane, "POST", path_and_query, body)
+            self._in_flight[request_id] = (request.path_and_query.partition("?")[0], request.event_indices)
+            self._sender.submit(request_id, request.lane, "POST", request.path_and_query, request.body)
             self._result.requests += 1
         self._collect(self._sender.completed(False))
 
@@ -166,13 +166,13 @@ class _Publisher:
         while self._in_flight:
             self._collect(self._sender.completed(True, _RESULT_WAIT))
 
-    def _collect(self, results: list[tuple[int, int, bytes, str | None, int]]) -> None:
-        for request_id, status, body, error, _attempts in results:
-            path, indices = self._in_flight.pop(request_id)
-            if 200 <= status < 300:
+    def _collect(self, results: list[_native.Completion]) -> None:
+        for completion in results:
+            path, indices = self._in_flight.pop(completion.request_id)
+            if 200 <= completion.status < 300:
                 self._sent(indices)
             else:
-                exception = _error_for(f"POST {path}", status, body, error)
+                exception = _error_for(f"POST {path}", completion)
                 for event_index in indices:
                     self._fail(event_index, self._event(event_index), exception)
             self._resolve(indices)

@@ -28,7 +28,7 @@ from pusher_fast._transport import (
     TransportOptions,
     VerifyTypes,
 )
-from pusher_fast.webhook import Headers, Webhook, parse_webhook, validate_webhook
+from pusher_fast.webhook import Headers, Webhook, parse_webhook
 
 __all__ = ["AsyncPusher", "Pusher"]
 
@@ -190,9 +190,9 @@ class _BaseClient:
         Pass the ``X-Pusher-Key`` and ``X-Pusher-Signature`` headers and the raw body. Prefer :meth:`webhook`,
         which says why a webhook was refused and decrypts encrypted events.
         """
-        if self._config.json_decoder is None:
-            return self._signer.validate_webhook(key, signature, body, time.time() * 1000)
-        return validate_webhook(self._config, key, signature, body)
+        decoder = self._config.json_decoder
+        loads = None if decoder is None else functools.partial(json.loads, cls=decoder)
+        return self._signer.validate_webhook(key, signature, body, time.time() * 1000, loads)
 
     def webhook(self, headers: Headers, body: str | bytes, *, max_age: float | None = None) -> Webhook:
         """Validate a webhook from its request headers and raw body; see :func:`pusher_fast.webhook.parse_webhook`."""

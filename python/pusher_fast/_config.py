@@ -12,10 +12,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_MAX_PAYLOAD_BYTES", "Config", "parse_pusher_url"]
+from pusher_fast._native import DEFAULT_MAX_PAYLOAD_BYTES
 
-DEFAULT_MAX_PAYLOAD_BYTES = 10240
-"""What the Pusher API accepts in one event's ``data`` (multi-tenant clusters); dedicated clusters can allow more."""
+__all__ = ["DEFAULT_MAX_PAYLOAD_BYTES", "Config", "parse_pusher_url"]
 
 _APP_ID_RE = re.compile(r"\A[A-Za-z0-9_.~-]+\Z")
 _HOST_RE = re.compile(r"\A[A-Za-z0-9.-]+\Z|\A\[[0-9A-Fa-f:.]+\]\Z")

@@ -1,35 +1,75 @@
-"""Type stubs for the Rust core, ``pusher_fast._native``.
+"""Type stubs for ``pusher_fast._native``, the Rust extension module.
 
-Every function is pure: no I/O, no global state. Invalid input raises ``ValueError`` (or ``TypeError`` when pyo3
-rejects an argument's type).
+The functions, ``Signer`` and ``BulkPacker`` do no I/O and keep no global state. ``NativeSender`` is the exception:
+it sends requests over the network from its own thread, and ``Completion`` and ``FailureKind`` describe what came
+back. Invalid input raises ``ValueError`` (or ``TypeError`` when an argument has the wrong type).
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, final
+from typing import Any, ClassVar, Final, final
 
 __all__ = [
+    "CHANNEL_NAME_CHARACTERS",
+    "DEFAULT_MAX_PAYLOAD_BYTES",
+    "ENCRYPTED_CHANNEL_PREFIX",
+    "INFO_ATTRIBUTES",
+    "LEGACY_WEBHOOK_WINDOW_MS",
+    "MAX_BATCH_SIZE",
+    "MAX_CHANNELS",
+    "MAX_CHANNEL_NAME_LENGTH",
+    "MAX_EVENT_NAME_LENGTH",
+    "MAX_USER_ID_LENGTH",
+    "PRESENCE_CHANNEL_PREFIX",
+    "SERVER_TO_USER_PREFIX",
     "BulkPacker",
+    "Completion",
+    "FailureKind",
     "NativeSender",
+    "PackedRequest",
     "Signer",
-    "channel_auth",
+    "backoff_delay",
     "check_channel",
     "check_channel_count",
     "check_event_name",
     "check_payload_size",
+    "check_prefix_filter",
     "check_socket_id",
     "check_user_id",
     "decrypt",
-    "encrypt",
-    "hmac_sha256_hex",
-    "md5_hex",
+    "is_retryable_status",
     "normalize_info",
-    "shared_secret",
+    "parse_retry_after",
     "sign_request",
-    "user_auth",
     "verify_webhook",
 ]
 
 __version__: str
+
+# The Channels HTTP API's limits, prefixes and channel-name alphabet: the one definition every check uses.
+MAX_CHANNELS: Final[int]
+"""The most channels one event may go to (100)."""
+MAX_BATCH_SIZE: Final[int]
+"""The most events in one ``batch_events`` request (10)."""
+MAX_CHANNEL_NAME_LENGTH: Final[int]
+"""The longest channel name, in characters (200)."""
+MAX_EVENT_NAME_LENGTH: Final[int]
+"""The longest event name, in characters (200)."""
+MAX_USER_ID_LENGTH: Final[int]
+"""The longest user id, in characters (200)."""
+CHANNEL_NAME_CHARACTERS: Final[str]
+"""Every character a channel name (and a user id) may hold: ``A-Z a-z 0-9 - _ = @ , . ;``."""
+ENCRYPTED_CHANNEL_PREFIX: Final[str]
+"""``private-encrypted-``: channels whose events are end-to-end encrypted."""
+PRESENCE_CHANNEL_PREFIX: Final[str]
+"""``presence-``: channels whose members are announced."""
+SERVER_TO_USER_PREFIX: Final[str]
+"""``#server-to-user-``: followed by a user id, the channel of every connection of that user."""
+INFO_ATTRIBUTES: Final[tuple[str, ...]]
+"""The channel attributes ``info`` may ask for: ``user_count`` and ``subscription_count``."""
+DEFAULT_MAX_PAYLOAD_BYTES: Final[int]
+"""What the API accepts in one event's ``data`` on multi-tenant clusters, in bytes (10240)."""
+LEGACY_WEBHOOK_WINDOW_MS: Final[int]
+"""How far ``validate_webhook`` lets a webhook's ``time_ms`` be from now (300000, five minutes)."""
 
 def sign_request(
     key: str,
@@ -51,38 +91,30 @@ def sign_request(
     collides (case-insensitively) with another or with an ``auth_*``/``body_md5`` key.
     """
 
-def hmac_sha256_hex(secret: str | bytes, message: str | bytes) -> str:
-    """Lower-case hex HMAC-SHA256 of ``message`` keyed with ``secret`` (str is encoded as UTF-8)."""
-
-def md5_hex(data: bytes) -> str:
-    """Lower-case hex MD5 of ``data``."""
-
-def channel_auth(key: str, secret: str, socket_id: str, channel: str, channel_data: str | None) -> str:
-    """``key:hex(HMAC(secret, "socket_id:channel[:channel_data]"))``, the ``auth`` field of a channel authorization."""
-
-def user_auth(key: str, secret: str, socket_id: str, user_data: str) -> str:
-    """``key:hex(HMAC(secret, "socket_id::user::user_data"))``, the ``auth`` field of a user authentication."""
-
-def shared_secret(channel: str, master_key: bytes) -> bytes:
-    """The 32-byte secretbox key of an encrypted channel: SHA-256(channel UTF-8 bytes ‖ master_key)."""
-
-def encrypt(channel: str, master_key: bytes, plaintext: bytes, nonce: bytes | None = None) -> str:
-    """Seal ``plaintext`` for ``channel`` with NaCl secretbox (XSalsa20-Poly1305) and return the event data envelope.
-
-    The envelope is ``{"nonce": "<b64>", "ciphertext": "<b64>"}`` (standard padded base64, spaced exactly like the
-    official Python SDK). ``nonce`` defaults to 24 bytes from the OS CSPRNG; a given nonce must be 24 bytes
-    (ValueError otherwise) and exists for deterministic tests only.
-    """
-
 def decrypt(channel: str, master_key: bytes, nonce_b64: str, ciphertext_b64: str) -> bytes:
-    """Open an envelope made by ``encrypt``. Raises ValueError on bad base64, a nonce that is not 24 bytes, or a
-    ciphertext that does not authenticate (wrong key, wrong channel, tampered data)."""
+    """Open the ``{"nonce": ..., "ciphertext": ...}`` envelope of an encrypted event. Raises ValueError on bad
+    base64, a nonce that is not 24 bytes, or a ciphertext that does not authenticate (wrong key, wrong channel,
+    tampered data)."""
 
 def verify_webhook(secret: str, body: bytes, signature: str) -> bool:
     """Whether ``signature`` is the hex HMAC-SHA256 of ``body`` keyed with ``secret``.
 
     Compared in constant time; hex of either case is accepted; anything that is not 64 hex digits is ``False``.
     """
+
+def backoff_delay(
+    backoff: float, max_backoff: float, retry_index: int, retry_after: float | None, unit: float
+) -> float:
+    """Seconds to wait before retry number ``retry_index + 1`` (from 0): full-jitter exponential backoff,
+    ``unit * min(max_backoff, backoff * 2**retry_index)`` where ``unit`` is the caller's uniform random number in
+    [0, 1), raised to ``retry_after`` and never above ``max_backoff``. Always finite and >= 0 (NaN and infinities are
+    clamped); the native sender waits the same way."""
+
+def parse_retry_after(value: str) -> float | None:
+    """A ``Retry-After`` header value in seconds (a non-negative decimal number), or None (an HTTP date included)."""
+
+def is_retryable_status(status: int) -> bool:
+    """Whether a response with this status is worth another attempt: 429 and 5xx."""
 
 @final
 class Signer:
@@ -111,9 +143,13 @@ class Signer:
     def authenticate_user(self, socket_id: object, user_data: object) -> dict[str, str]:
         """``{"auth": ..., "user_data": ...}``; ``user_data`` needs a string ``id``."""
 
-    def validate_webhook(self, key: object, signature: object, body: object, now_ms: float) -> dict[str, Any] | None:
-        """The parsed body, or None for a wrong key or signature, bad JSON, or a ``time_ms`` missing or more than
-        5 minutes from ``now_ms``. ``body`` is a str, bytes, bytearray or memoryview (TypeError otherwise)."""
+    def validate_webhook(
+        self, key: object, signature: object, body: object, now_ms: float, loads: Callable[[bytes], Any] | None
+    ) -> dict[str, Any] | None:
+        """The official SDK's check: the parsed body, or None for a wrong key or signature, a body that is not a JSON
+        object, or a ``time_ms`` missing or more than 5 minutes from ``now_ms``. ``body`` is a str, bytes, bytearray or
+        memoryview (TypeError otherwise). ``loads`` parses the body with a custom decoder (a ValueError from it means
+        not valid); None parses it in Rust."""
 
     def trigger(
         self,
@@ -152,8 +188,29 @@ def check_user_id(user_id: str) -> None:
 def check_payload_size(data: str, limit: int) -> None:
     """ValueError when the UTF-8 form of ``data`` is longer than ``limit`` bytes."""
 
+def check_prefix_filter(prefix: str) -> None:
+    """ValueError unless ``prefix`` is channel-name characters and ``#`` (a ``filter_by_prefix`` value)."""
+
 def normalize_info(info: object) -> str | None:
     """Channel attributes as ``"a,b"`` (from a str or a list/tuple/set of names), or None; ValueError if unknown."""
+
+@final
+class PackedRequest:
+    """The signed ``batch_events`` request of one packed batch, ready for ``NativeSender.submit``."""
+
+    @property
+    def lane(self) -> int:
+        """The lane of the batch's channels."""
+
+    @property
+    def path_and_query(self) -> str:
+        """``/apps/{id}/batch_events?{signed query}``."""
+
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def event_indices(self) -> list[int]:
+        """The stream positions of the batch's events, in order."""
 
 @final
 class BulkPacker:
@@ -162,23 +219,72 @@ class BulkPacker:
     def __new__(cls, lanes: int) -> BulkPacker: ...
     def pack(
         self, signer: Signer, events: Iterable[Any], first_index: int, timestamp: int
-    ) -> tuple[list[tuple[int, str, bytes, list[int]]], list[tuple[int, BaseException]], list[tuple[int, int]]]:
-        """Requests ``(lane, "path?query", body, event indices)`` of the batches that became full, failures
-        ``(index, exception)`` of invalid events, and ``(index, copies)`` of multi-channel events."""
+    ) -> tuple[list[PackedRequest], list[tuple[int, BaseException]], list[tuple[int, int]]]:
+        """The requests of the batches that became full, failures ``(index, exception)`` of invalid events, and
+        ``(index, copies)`` of multi-channel events."""
 
-    def flush(self, signer: Signer, timestamp: int) -> list[tuple[int, str, bytes, list[int]]]:
+    def flush(self, signer: Signer, timestamp: int) -> list[PackedRequest]:
         """The requests of every partly filled batch."""
 
     def pending(self) -> int:
         """Items waiting in partly filled batches."""
 
 @final
+class FailureKind:
+    """Why a request got no HTTP response."""
+
+    TIMEOUT: ClassVar[FailureKind]
+    """The attempt ran out of time (connecting, in the TLS handshake, or waiting for or reading the response)."""
+    CONNECT: ClassVar[FailureKind]
+    """The target could not be reached: DNS, refused, unreachable."""
+    TLS: ClassVar[FailureKind]
+    """The TLS handshake failed, a refused certificate included."""
+    PROXY: ClassVar[FailureKind]
+    """The proxy could not be reached, refused the tunnel, or the tunnel failed."""
+    PROTOCOL: ClassVar[FailureKind]
+    """The connection broke, or the peer did not speak HTTP/1.1 (an over-long body included)."""
+    CLOSED: ClassVar[FailureKind]
+    """The sender was closed before the request completed."""
+
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Completion:
+    """A finished request: the final response, or (``status`` 0) the failure that stopped it."""
+
+    @property
+    def request_id(self) -> int: ...
+    @property
+    def status(self) -> int:
+        """The final HTTP status; 0 when the last attempt got no response."""
+
+    @property
+    def body(self) -> bytes:
+        """The final response body (empty without a response)."""
+
+    @property
+    def failure(self) -> FailureKind | None:
+        """Why there is no response; None with a status."""
+
+    @property
+    def message(self) -> str | None:
+        """What went wrong, for people (never a credential); None with a status."""
+
+    @property
+    def attempts(self) -> int:
+        """How many attempts were made (0 when the sender was closed before the first)."""
+
+    @property
+    def retry_after(self) -> float | None:
+        """The final response's Retry-After, in seconds."""
+
+@final
 class NativeSender:
     """A pooled keep-alive HTTP/1.1 client sending already-signed requests on its own thread.
 
     Requests of one lane are sent one after another in submission order (retries included); lanes run
-    concurrently. Results are ``(request_id, status, body, error, attempts)``; status 0 means no HTTP response, and
-    then ``error`` starts with ``"timeout:"`` or ``"connection:"``.
+    concurrently. Finished requests come back from ``completed`` as ``Completion``s.
     """
 
     def __new__(
@@ -199,11 +305,11 @@ class NativeSender:
     def submit(self, request_id: int, lane: int, method: str, path_and_query: str, body: bytes) -> None:
         """Queue a request; waits (without the GIL) while ``max_queued`` requests are uncollected."""
 
-    def completed(self, wait: bool, timeout: float | None = None) -> list[tuple[int, int, bytes, str | None, int]]:
+    def completed(self, wait: bool, timeout: float | None = None) -> list[Completion]:
         """Return and forget every finished request; with ``wait``, first wait for one (or the timeout)."""
 
     def pending(self) -> int:
         """Requests submitted and not yet returned by ``completed``."""
 
     def close(self) -> None:
-        """Stop accepting requests and drop the pool; idempotent."""
+        """Stop accepting requests and drop the pool; idempotent. Unfinished requests complete as ``CLOSED``."""

@@ -23,7 +23,6 @@ __all__ = ["PreparedRequest", "RequestBuilder", "make_signer"]
 LIBRARY_HEADER = f"pusher-fast {__version__}"
 _GET_HEADERS: Mapping[str, str] = {"X-Pusher-Library": LIBRARY_HEADER}
 _POST_HEADERS: Mapping[str, str] = {"Content-Type": "application/json", "X-Pusher-Library": LIBRARY_HEADER}
-_PREFIX_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=@,.;#")
 
 
 class PreparedRequest:
@@ -181,6 +180,5 @@ class RequestBuilder:
 
 def _checked_prefix(prefix: object) -> str:
     text = ensure_text(prefix, "prefix_filter")
-    if not _PREFIX_CHARACTERS.issuperset(text):
-        raise ValueError(f"Invalid prefix_filter: {text!r} (channel-name characters only)")
+    _native.check_prefix_filter(text)
     return text

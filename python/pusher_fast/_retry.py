@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from pusher_fast import _native
 from pusher_fast.errors import PusherHTTPError, PusherTransportError
 
 __all__ = ["RetryPolicy"]
@@ -37,13 +38,10 @@ class RetryPolicy:
     def retryable(error: BaseException) -> bool:
         if isinstance(error, PusherTransportError):
             return True
-        return isinstance(error, PusherHTTPError) and (error.status >= 500 or error.status == 429)
+        return isinstance(error, PusherHTTPError) and _native.is_retryable_status(error.status)
 
     def delay(self, attempt: int, error: BaseException) -> float:
-        """Seconds to wait after failed attempt ``attempt`` (0 for the first)."""
-        ceiling = min(self.max_backoff, self.backoff * 2**attempt)
-        wait = random.uniform(0, ceiling)  # jitter, not cryptography
+        """Seconds to wait after failed attempt ``attempt`` (0 for the first), as the native sender waits."""
         retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            wait = max(wait, min(retry_after, self.max_backoff))
-        return wait
+        unit = random.random()  # jitter, not cryptography
+        return _native.backoff_delay(float(self.backoff), float(self.max_backoff), attempt, retry_after, unit)

@@ -1,6 +1,6 @@
 """Sending prepared requests: the httpx transports, the native async transport, response parsing, and the
 translation of transport failures into pusher_fast exceptions (:func:`_translated_errors` for httpx,
-:func:`native_outcome` for the native sender; nowhere else).
+:func:`native_outcome` with its one table of failure kinds for the native sender; nowhere else).
 """
 
 from __future__ import annotations
@@ -55,15 +55,30 @@ _STATUS_ERRORS: dict[int, type[PusherHTTPError]] = {
 }
 
 
+_FAILURE_ERRORS: dict[_native.FailureKind, type[PusherTransportError]] = {
+    _native.FailureKind.TIMEOUT: PusherTimeout,
+    _native.FailureKind.CONNECT: PusherConnectionError,
+    _native.FailureKind.TLS: PusherConnectionError,
+    _native.FailureKind.PROXY: PusherConnectionError,
+    _native.FailureKind.PROTOCOL: PusherConnectionError,
+    _native.FailureKind.CLOSED: PusherConnectionError,
+}
+"""The exception of each way a native request can end without a response."""
+
+
 def parse_response(status: int, body: str | bytes, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The decoded JSON object of a 2xx response, or the matching :class:`~pusher_fast.errors.PusherHTTPError`.
 
     An empty 2xx body is ``{}``. 400, 401 and 403 raise ``PusherBadRequest``, ``PusherBadAuth`` and
     ``PusherForbidden``; any other status outside 2xx, or a 2xx body that is not a JSON object, ``PusherBadStatus``.
     """
+    retry_after = _retry_after_seconds(headers.get("retry-after") if headers else None)
+    return _response_result(status, body, retry_after)
+
+
+def _response_result(status: int, body: str | bytes, retry_after: float | None) -> dict[str, Any]:
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     if not 200 <= status < 300:
-        retry_after = _retry_after_seconds(headers.get("retry-after") if headers else None)
         raise _STATUS_ERRORS.get(status, PusherBadStatus)(status, text, retry_after=retry_after)
     if not text.strip():
         return {}
@@ -78,26 +93,14 @@ def parse_response(status: int, body: str | bytes, headers: Mapping[str, str] | 
 
 def _retry_after_seconds(value: str | None) -> float | None:
     """Retry-After in seconds; the HTTP-date form is not used by Pusher servers and is ignored."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
+    return None if value is None else _native.parse_retry_after(value)
 
 
-def native_outcome(where: str, status: int, body: bytes, error: str | None) -> dict[str, Any]:
-    """The result of a request the native sender finished, or the exception it stands for.
-
-    ``status`` 0 means no HTTP response; ``error`` then says why, starting with ``timeout:`` or ``connection:``.
-    """
-    if status == 0:
-        message = f"{where}: {error}"
-        if (error or "").startswith("timeout"):
-            raise PusherTimeout(message)
-        raise PusherConnectionError(message)
-    return parse_response(status, body)
+def native_outcome(where: str, completion: _native.Completion) -> dict[str, Any]:
+    """The result of a request the native sender finished, or the exception it stands for."""
+    if completion.failure is not None:
+        raise _FAILURE_ERRORS[completion.failure](f"{where}: {completion.message}")
+    return _response_result(completion.status, completion.body, completion.retry_after)
 
 
 @contextmanager
@@ -265,7 +268,8 @@ def native_sender(
     )
 
 
-_Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[tuple[int, bytes, str | None]]"]
+_Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[_native.Completion]"]
+_Resolved = tuple["asyncio.Future[_native.Completion]", _native.Completion]
 
 
 class NativeAsyncTransport:
@@ -301,7 +305,7 @@ class NativeAsyncTransport:
         slots = self._slots
         started = time.perf_counter()
         async with slots:
-            future: asyncio.Future[tuple[int, bytes, str | None]] = loop.create_future()
+            future: asyncio.Future[_native.Completion] = loop.create_future()
             request_id = next(self._ids)
             with self._wakeup:
                 self._waiting[request_id] = (loop, future)
@@ -310,9 +314,9 @@ class NativeAsyncTransport:
                     self._thread.start()
                 self._wakeup.notify()
             self._sender.submit(request_id, request_id % self._LANES, request.method, request.signed_path, request.body)
-            status, body, error = await future
-        _log_response(request, status, started)
-        return native_outcome(f"{request.method} {request.path}", status, body, error)
+            completion = await future
+        _log_response(request, completion.status, started)
+        return native_outcome(f"{request.method} {request.path}", completion)
 
     def _deliver(self) -> None:
         while True:
@@ -322,11 +326,11 @@ class NativeAsyncTransport:
                 if self._closed and not self._waiting:
                     return
             results = self._sender.completed(True, 0.5)
-            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], tuple[int, bytes, Any]]]] = {}
+            by_loop: dict[asyncio.AbstractEventLoop, list[_Resolved]] = {}
             with self._wakeup:
-                for request_id, status, body, error, _attempts in results:
-                    loop, future = self._waiting.pop(request_id)
-                    by_loop.setdefault(loop, []).append((future, (status, body, error)))
+                for completion in results:
+                    loop, future = self._waiting.pop(completion.request_id)
+                    by_loop.setdefault(loop, []).append((future, completion))
             for loop, resolved in by_loop.items():
                 # RuntimeError: that event loop is closed, so nobody is waiting any more.
                 with contextlib.suppress(RuntimeError):
@@ -337,13 +341,13 @@ class NativeAsyncTransport:
             self._closed = True
             thread = self._thread
             self._wakeup.notify()
-        # Unfinished requests complete as "connection: sender closed", which ends their waits.
+        # Unfinished requests complete with the CLOSED failure, which ends their waits.
         self._sender.close()
         if thread is not None:
             await asyncio.to_thread(thread.join, 5.0)
 
 
-def _resolve(resolved: list[tuple[asyncio.Future[Any], tuple[int, bytes, Any]]]) -> None:
-    for future, outcome in resolved:
+def _resolve(resolved: list[_Resolved]) -> None:
+    for future, completion in resolved:
         if not future.done():  # a cancelled await leaves its future done
-            future.set_result(outcome)
+            future.set_result(completion)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, Union
 from urllib.parse import parse_qsl
 
-from pusher_fast.validation import validate_channel, validate_socket_id
+from pusher_fast.validation import PRESENCE_CHANNEL_PREFIX, validate_channel, validate_socket_id
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -46,7 +46,6 @@ MAX_BODY_BYTES = 64 * 1024
 """Bodies longer than this are answered with 400; pusher-js sends well under a kilobyte."""
 
 _PRIVATE_PREFIX = "private-"
-_PRESENCE_PREFIX = "presence-"
 _MAX_FIELDS = 100
 
 RequestBody = Union[bytes, bytearray, memoryview, str, Mapping[str, Any]]
@@ -110,7 +109,7 @@ def channel_auth_response(
         validate_channel(channel, allow_server_to_user=False)
     except ValueError:
         return _error(400, "channel_name is not a valid channel name")
-    presence = channel.startswith(_PRESENCE_PREFIX)
+    presence = channel.startswith(PRESENCE_CHANNEL_PREFIX)
     if not presence and not channel.startswith(_PRIVATE_PREFIX):
         return _error(400, "only private- and presence- channels need authorization")
     if not _decision(may_join, channel):

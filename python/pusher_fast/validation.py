@@ -1,6 +1,7 @@
 """The checks pusher_fast runs before anything is sent, public so applications can validate input early.
 
-Each function returns the normalised value (``bytes`` decoded as UTF-8) or raises ``ValueError``/``TypeError`` with a
+The limits, prefixes and the channel-name alphabet are the Rust core's own (one definition for every check). Each
+function returns the normalised value (``bytes`` decoded as UTF-8) or raises ``ValueError``/``TypeError`` with a
 message naming the problem. Messages match the official SDK's where its rule is the same.
 """
 
@@ -10,8 +11,23 @@ from collections.abc import Iterable
 
 from pusher_fast import _native
 from pusher_fast._config import ensure_text
+from pusher_fast._native import (
+    CHANNEL_NAME_CHARACTERS,
+    DEFAULT_MAX_PAYLOAD_BYTES,
+    ENCRYPTED_CHANNEL_PREFIX,
+    INFO_ATTRIBUTES,
+    MAX_BATCH_SIZE,
+    MAX_CHANNEL_NAME_LENGTH,
+    MAX_CHANNELS,
+    MAX_EVENT_NAME_LENGTH,
+    MAX_USER_ID_LENGTH,
+    PRESENCE_CHANNEL_PREFIX,
+    SERVER_TO_USER_PREFIX,
+)
 
 __all__ = [
+    "CHANNEL_NAME_CHARACTERS",
+    "DEFAULT_MAX_PAYLOAD_BYTES",
     "ENCRYPTED_CHANNEL_PREFIX",
     "INFO_ATTRIBUTES",
     "MAX_BATCH_SIZE",
@@ -19,6 +35,7 @@ __all__ = [
     "MAX_CHANNEL_NAME_LENGTH",
     "MAX_EVENT_NAME_LENGTH",
     "MAX_USER_ID_LENGTH",
+    "PRESENCE_CHANNEL_PREFIX",
     "SERVER_TO_USER_PREFIX",
     "check_payload_size",
     "is_encrypted_channel",
@@ -29,15 +46,6 @@ __all__ = [
     "validate_socket_id",
     "validate_user_id",
 ]
-
-MAX_CHANNELS = 100
-MAX_BATCH_SIZE = 10
-MAX_CHANNEL_NAME_LENGTH = 200
-MAX_EVENT_NAME_LENGTH = 200
-MAX_USER_ID_LENGTH = 200
-ENCRYPTED_CHANNEL_PREFIX = "private-encrypted-"
-SERVER_TO_USER_PREFIX = "#server-to-user-"
-INFO_ATTRIBUTES = frozenset({"user_count", "subscription_count"})
 
 
 def is_encrypted_channel(channel: str) -> bool:

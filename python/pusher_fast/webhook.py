@@ -1,4 +1,5 @@
-"""Webhook validation: the official SDK's ``validate_webhook`` and a typed API that also decrypts encrypted events."""
+"""Webhook validation with a typed result that also decrypts encrypted events (the official SDK's
+``validate_webhook`` check is ``Signer.validate_webhook`` in the Rust core)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,10 @@ from pusher_fast.encryption import open_envelope
 from pusher_fast.errors import PusherWebhookError
 from pusher_fast.validation import is_encrypted_channel
 
-__all__ = ["Headers", "Webhook", "WebhookEvent", "parse_webhook", "validate_webhook"]
+__all__ = ["Headers", "Webhook", "WebhookEvent", "parse_webhook"]
 
 Headers = Union[Mapping[str, Union[str, Sequence[str]]], Iterable[tuple[str, str]]]
 """Request headers: a mapping (values may be lists) or (name, value) pairs. Names are matched in any case."""
-
-_LEGACY_TIME_WINDOW_MS = 300_000
 
 
 @dataclass(frozen=True)
@@ -41,28 +40,6 @@ class Webhook:
 
     time_ms: int
     events: tuple[WebhookEvent, ...]
-
-
-def validate_webhook(config: Config, key: object, signature: object, body: object) -> dict[str, Any] | None:
-    """The official SDK's check: the parsed body, or ``None`` for a wrong key or signature, bad JSON, a missing
-    ``time_ms`` or one more than 5 minutes away from now. ``body`` must be the raw request body (str or bytes)."""
-    key_text = ensure_text(key, "key")
-    signature_text = ensure_text(signature, "signature")
-    raw = raw_body(body)
-    if key_text != config.key or not _native.verify_webhook(config.secret, raw, signature_text):
-        return None
-    try:
-        parsed = json.loads(raw, cls=config.json_decoder)
-    except ValueError:
-        return None
-    if not isinstance(parsed, dict):
-        return None
-    time_ms = parsed.get("time_ms")
-    if not time_ms or not isinstance(time_ms, (int, float)):
-        return None
-    if abs(time.time() * 1000 - time_ms) > _LEGACY_TIME_WINDOW_MS:
-        return None
-    return parsed
 
 
 def parse_webhook(config: Config, headers: Headers, body: str | bytes, *, max_age: float | None = None) -> Webhook:

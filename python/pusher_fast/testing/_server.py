@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Union, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from pusher_fast.encryption import decrypt_event_data, master_key_from_base64
-from pusher_fast.validation import is_encrypted_channel
+from pusher_fast.validation import DEFAULT_MAX_PAYLOAD_BYTES, MAX_BATCH_SIZE, MAX_CHANNELS, is_encrypted_channel
 
 from ._app import AppConfig, Application, Response, text_response
 from ._models import ClientOptions, RecordedEvent, RecordedRequest, WebhookRequest
@@ -380,9 +380,9 @@ class LocalPusherServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        max_payload_bytes: int = 10240,
-        max_channels: int = 100,
-        max_batch_size: int = 10,
+        max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+        max_channels: int = MAX_CHANNELS,
+        max_batch_size: int = MAX_BATCH_SIZE,
         timestamp_tolerance: float = 600.0,
         encryption_master_key_base64: str | None = None,
     ) -> None:

@@ -1,4 +1,8 @@
-"""Validation of API request bodies and parameters, with the same limits as the Channels HTTP API."""
+"""Validation of API request bodies and parameters, with the same limits as the Channels HTTP API.
+
+The checks are written independently of the client's (this server is an oracle for it); only the numeric limits
+come from :mod:`pusher_fast.validation`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from pusher_fast.validation import MAX_CHANNEL_NAME_LENGTH, MAX_EVENT_NAME_LENGTH, MAX_USER_ID_LENGTH
 
 __all__ = [
     "CHANNEL_ATTRIBUTES",
@@ -23,9 +29,6 @@ __all__ = [
 
 PRESENCE_PREFIX = "presence-"
 SERVER_TO_USER_PREFIX = "#server-to-user-"
-MAX_CHANNEL_NAME_LENGTH = 200
-MAX_EVENT_NAME_LENGTH = 200
-MAX_USER_ID_LENGTH = 200
 CHANNEL_ATTRIBUTES = ("user_count", "subscription_count")
 
 _NAME_CHARS_RE = re.compile(r"[-a-zA-Z0-9_=@,.;]+")

@@ -9,23 +9,16 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pusher_fast_sender::{Options, ProxyChoice, Request, Sender};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::PyBytes;
 
-use crate::sender::{Options, ProxyChoice, Request, Sender, SenderError};
+use crate::errors::NativeResult;
 
 /// How long a detached wait lasts before checking for signals.
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);
-
-fn to_py(error: SenderError) -> PyErr {
-    match error {
-        SenderError::InvalidArgument(message) => PyValueError::new_err(message),
-        SenderError::Closed => PyRuntimeError::new_err("the sender is closed"),
-        SenderError::Runtime(message) => PyRuntimeError::new_err(message),
-    }
-}
 
 fn seconds(name: &str, value: f64, allow_zero: bool) -> PyResult<Duration> {
     let ok = value.is_finite() && (value > 0.0 || (allow_zero && value == 0.0));
@@ -40,13 +33,95 @@ fn seconds(name: &str, value: f64, allow_zero: bool) -> PyResult<Duration> {
     })
 }
 
+/// Why a request got no HTTP response.
+#[pyclass(eq, hash, frozen, module = "pusher_fast._native")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum FailureKind {
+    #[pyo3(name = "TIMEOUT")]
+    Timeout,
+    #[pyo3(name = "CONNECT")]
+    Connect,
+    #[pyo3(name = "TLS")]
+    Tls,
+    #[pyo3(name = "PROXY")]
+    Proxy,
+    #[pyo3(name = "PROTOCOL")]
+    Protocol,
+    #[pyo3(name = "CLOSED")]
+    Closed,
+}
+
+impl From<pusher_fast_sender::FailureKind> for FailureKind {
+    fn from(kind: pusher_fast_sender::FailureKind) -> Self {
+        use pusher_fast_sender::FailureKind as Kind;
+        match kind {
+            Kind::Timeout => Self::Timeout,
+            Kind::Connect => Self::Connect,
+            Kind::Tls => Self::Tls,
+            Kind::Proxy => Self::Proxy,
+            Kind::Protocol => Self::Protocol,
+            Kind::Closed => Self::Closed,
+        }
+    }
+}
+
+/// A finished request: the final response (``status``, ``body``, ``retry_after``), or, with
+/// ``status`` 0, the ``failure`` that stopped it and a ``message`` saying why.
+#[pyclass(frozen, module = "pusher_fast._native")]
+pub(crate) struct Completion {
+    #[pyo3(get)]
+    request_id: u64,
+    #[pyo3(get)]
+    status: u16,
+    #[pyo3(get)]
+    body: Py<PyBytes>,
+    #[pyo3(get)]
+    failure: Option<FailureKind>,
+    #[pyo3(get)]
+    message: Option<String>,
+    #[pyo3(get)]
+    attempts: u32,
+    #[pyo3(get)]
+    retry_after: Option<f64>,
+}
+
+impl Completion {
+    fn new(py: Python<'_>, completion: pusher_fast_sender::Completion) -> Self {
+        let (failure, message) = match completion.failure {
+            Some(failure) => (Some(failure.kind.into()), Some(failure.message)),
+            None => (None, None),
+        };
+        Self {
+            request_id: completion.id,
+            status: completion.status,
+            body: PyBytes::new(py, &completion.body).unbind(),
+            failure,
+            message,
+            attempts: completion.attempts,
+            retry_after: completion.retry_after,
+        }
+    }
+}
+
+#[pymethods]
+impl Completion {
+    fn __repr__(&self) -> String {
+        format!(
+            "Completion(request_id={}, status={}, failure={}, attempts={})",
+            self.request_id,
+            self.status,
+            self.failure
+                .map_or("None".to_owned(), |kind| format!("FailureKind.{kind:?}")),
+            self.attempts,
+        )
+    }
+}
+
 /// A pooled keep-alive HTTP/1.1 client that sends already-signed requests on its own thread.
 ///
 /// Requests submitted to the same lane are sent one after another in submission order (retries
 /// included); lanes run concurrently. ``submit`` waits while ``max_queued`` requests are
-/// submitted and not yet collected with ``completed``. Results are
-/// ``(request_id, status, body, error, attempts)``: ``status`` 0 means no HTTP response, and
-/// then ``error`` starts with ``"timeout:"`` or ``"connection:"``.
+/// submitted and not yet collected with ``completed``, which returns them as ``Completion``s.
 #[pyclass(module = "pusher_fast._native", name = "NativeSender", frozen)]
 pub struct NativeSender {
     inner: Sender,
@@ -73,7 +148,7 @@ impl NativeSender {
         retries: u32,
         backoff_base: f64,
         backoff_max: f64,
-    ) -> PyResult<Self> {
+    ) -> NativeResult<Self> {
         let options = Options {
             timeout: seconds("timeout", timeout, false)?,
             lanes,
@@ -87,9 +162,7 @@ impl NativeSender {
             backoff_max,
         };
         // Loading the platform's CA certificates reads files: let other threads run meanwhile.
-        let inner = py
-            .detach(move || Sender::new(&base_url, options))
-            .map_err(to_py)?;
+        let inner = py.detach(move || Sender::new(&base_url, options))?;
         Ok(Self { inner })
     }
 
@@ -102,24 +175,21 @@ impl NativeSender {
         method: PyBackedStr,
         path_and_query: PyBackedStr,
         body: &[u8],
-    ) -> PyResult<()> {
+    ) -> NativeResult<()> {
         let request = Request::new(
             request_id,
             lane,
             &method,
             &path_and_query,
             Bytes::copy_from_slice(body),
-        )
-        .map_err(to_py)?;
-        let mut request = match self.inner.try_submit(request).map_err(to_py)? {
+        )?;
+        let mut request = match self.inner.try_submit(request)? {
             None => return Ok(()),
             Some(request) => request,
         };
         loop {
             let inner = &self.inner;
-            let back = py
-                .detach(move || inner.submit_timeout(request, SIGNAL_CHECK))
-                .map_err(to_py)?;
+            let back = py.detach(move || inner.submit_timeout(request, SIGNAL_CHECK))?;
             match back {
                 None => return Ok(()),
                 Some(back) => request = back,
@@ -128,17 +198,17 @@ impl NativeSender {
         }
     }
 
-    /// Return and forget every finished request as ``(request_id, status, body, error, attempts)``.
+    /// Return and forget every finished request.
     ///
     /// With ``wait``, first block (without the GIL) until one is ready or ``timeout`` seconds
     /// passed (``None``: no limit); returns ``[]`` at once when nothing is pending.
     #[pyo3(signature = (wait, timeout = None))]
-    fn completed<'py>(
+    fn completed(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         wait: bool,
         timeout: Option<f64>,
-    ) -> PyResult<Bound<'py, PyList>> {
+    ) -> PyResult<Vec<Completion>> {
         let deadline = match timeout {
             None => None,
             Some(timeout) => Instant::now().checked_add(seconds("timeout", timeout, true)?),
@@ -161,19 +231,10 @@ impl NativeSender {
                 py.check_signals()?;
             }
         }
-        let items = done.into_iter().map(|completion| {
-            (
-                completion.id,
-                completion.status,
-                PyBytes::new(py, &completion.body),
-                completion.error,
-                completion.attempts,
-            )
-                .into_pyobject(py)
-                .map(Bound::<PyTuple>::into_any)
-        });
-        let items: Vec<Bound<'py, PyAny>> = items.collect::<PyResult<_>>()?;
-        PyList::new(py, items)
+        Ok(done
+            .into_iter()
+            .map(|completion| Completion::new(py, completion))
+            .collect())
     }
 
     /// Requests submitted and not yet returned by ``completed``.
@@ -183,8 +244,8 @@ impl NativeSender {
 
     /// Stop taking requests and drop the connections without waiting for the network.
     ///
-    /// Requests not finished by then are returned by ``completed`` with status 0 and a
-    /// ``"connection: sender closed ..."`` error. Idempotent.
+    /// Requests not finished by then are returned by ``completed`` with status 0 and the
+    /// ``CLOSED`` failure. Idempotent.
     fn close(&self, py: Python<'_>) {
         let inner = &self.inner;
         py.detach(move || inner.close());

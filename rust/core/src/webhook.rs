@@ -1,8 +1,11 @@
-//! Verification of the `X-Pusher-Signature` header of incoming webhooks.
+//! Verification of incoming webhooks: the `X-Pusher-Signature` header, and the official SDK's
+//! `validate_webhook` check (key, signature and a five-minute window around `time_ms`).
 
 use hmac::Mac;
 use subtle::ConstantTimeEq;
 
+use crate::limits::LEGACY_WEBHOOK_WINDOW_MS;
+use crate::request::AppCredentials;
 use crate::signing::{keyed_hmac, HmacSha256};
 
 /// Size of an HMAC-SHA256 tag.
@@ -27,9 +30,24 @@ pub fn verify_webhook_keyed(mut mac: HmacSha256, body: &[u8], signature: &str) -
     expected.as_slice().ct_eq(&claimed).into()
 }
 
+/// The first half of the official SDK's check, before the body is parsed: `key` is the app's key
+/// and `signature` is the body's.
+pub fn legacy_authentic(app: &AppCredentials, key: &str, signature: &str, body: &[u8]) -> bool {
+    key == app.key && verify_webhook_keyed(app.mac(), body, signature)
+}
+
+/// The second half, on the parsed body: its `time_ms` is a number other than 0 and at most
+/// [`LEGACY_WEBHOOK_WINDOW_MS`] away from `now_ms`.
+pub fn legacy_fresh(time_ms: Option<f64>, now_ms: f64) -> bool {
+    time_ms.is_some_and(|time_ms| {
+        time_ms != 0.0 && (now_ms - time_ms).abs() <= f64::from(LEGACY_WEBHOOK_WINDOW_MS)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::DEFAULT_MAX_PAYLOAD_BYTES;
     use crate::signing::hmac_sha256_hex;
 
     const SECRET: &str = "7ad3773142a6692b25b8";
@@ -38,6 +56,35 @@ mod tests {
 
     fn signature() -> String {
         hmac_sha256_hex(SECRET.as_bytes(), BODY)
+    }
+
+    #[test]
+    fn the_legacy_check_wants_the_app_key_and_a_matching_signature() {
+        let app = AppCredentials::new(
+            "1".to_owned(),
+            "key".to_owned(),
+            SECRET,
+            None,
+            DEFAULT_MAX_PAYLOAD_BYTES,
+        );
+        assert!(legacy_authentic(&app, "key", &signature(), BODY));
+        assert!(!legacy_authentic(&app, "other", &signature(), BODY));
+        assert!(!legacy_authentic(&app, "key", &signature(), b"{}"));
+        assert!(!legacy_authentic(&app, "key", "", BODY));
+    }
+
+    #[test]
+    fn the_legacy_window_is_five_minutes_either_way() {
+        let now = 1_700_000_000_000.0;
+        assert!(legacy_fresh(Some(now), now));
+        assert!(legacy_fresh(Some(now - 300_000.0), now));
+        assert!(legacy_fresh(Some(now + 300_000.0), now));
+        assert!(!legacy_fresh(Some(now - 300_001.0), now));
+        assert!(!legacy_fresh(Some(now + 300_001.0), now));
+        assert!(!legacy_fresh(None, now));
+        assert!(!legacy_fresh(Some(0.0), 100.0));
+        assert!(!legacy_fresh(Some(f64::NAN), now));
+        assert!(!legacy_fresh(Some(f64::INFINITY), now));
     }
 
     #[test]

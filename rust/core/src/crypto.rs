@@ -60,26 +60,25 @@ fn envelope(nonce: &[u8], ciphertext: &[u8]) -> String {
     json
 }
 
-/// Seals `plaintext` for `channel` and returns the event data envelope
-/// `{"nonce": "<b64>", "ciphertext": "<b64>"}`.
+/// Seals `plaintext` for `channel` under a fresh nonce from the OS CSPRNG and returns the event
+/// data envelope `{"nonce": "<b64>", "ciphertext": "<b64>"}`.
 ///
 /// The ciphertext is the secretbox output without the nonce (16-byte tag, then the encrypted
-/// bytes), as PyNaCl's `SecretBox.encrypt(...).ciphertext`. `nonce` defaults to 24 bytes from
-/// the OS CSPRNG; a given nonce, for deterministic tests only, must be 24 bytes.
-pub fn encrypt(
-    channel: &str,
-    master_key: &[u8],
-    plaintext: &[u8],
-    nonce: Option<&[u8]>,
-) -> Result<String, Error> {
-    let nonce = match nonce {
-        Some(bytes) => nonce_from_bytes(bytes)?,
-        None => XSalsa20Poly1305::generate_nonce(&mut OsRng),
-    };
+/// bytes), as PyNaCl's `SecretBox.encrypt(...).ciphertext`.
+pub fn encrypt(channel: &str, master_key: &[u8], plaintext: &[u8]) -> String {
+    seal(
+        channel,
+        master_key,
+        plaintext,
+        XSalsa20Poly1305::generate_nonce(&mut OsRng),
+    )
+}
+
+fn seal(channel: &str, master_key: &[u8], plaintext: &[u8], nonce: Nonce) -> String {
     let ciphertext = channel_cipher(channel, master_key)
         .encrypt(&nonce, plaintext)
         .expect("secretbox only fails on associated data, and none is given");
-    Ok(envelope(&nonce, &ciphertext))
+    envelope(&nonce, &ciphertext)
 }
 
 /// Opens the base64 `nonce` and `ciphertext` of an envelope made by [`encrypt`].
@@ -144,9 +143,24 @@ mod tests {
         );
     }
 
+    /// [`encrypt`] under a chosen nonce, to compare with known answers.
+    fn encrypt_with_nonce(
+        channel: &str,
+        master_key: &[u8],
+        plaintext: &[u8],
+        nonce: &[u8],
+    ) -> String {
+        seal(
+            channel,
+            master_key,
+            plaintext,
+            nonce_from_bytes(nonce).unwrap(),
+        )
+    }
+
     #[test]
     fn python_sdk_encryption_with_fixed_nonce() {
-        let json = encrypt(SDK_CHANNEL, SDK_MASTER_KEY, SDK_PLAINTEXT, Some(SDK_NONCE)).unwrap();
+        let json = encrypt_with_nonce(SDK_CHANNEL, SDK_MASTER_KEY, SDK_PLAINTEXT, SDK_NONCE);
         assert_eq!(
             json,
             format!(r#"{{"nonce": "{SDK_NONCE_B64}", "ciphertext": "{SDK_CIPHERTEXT_B64}"}}"#)
@@ -182,8 +196,8 @@ mod tests {
     #[test]
     fn roundtrip_with_random_nonces() {
         let plaintext = "{\"message\":\"héllo\"}".as_bytes();
-        let first = encrypt("private-encrypted-x", b"k", plaintext, None).unwrap();
-        let second = encrypt("private-encrypted-x", b"k", plaintext, None).unwrap();
+        let first = encrypt("private-encrypted-x", b"k", plaintext);
+        let second = encrypt("private-encrypted-x", b"k", plaintext);
         assert_ne!(first, second, "each message gets a fresh nonce");
 
         for json in [&first, &second] {
@@ -202,21 +216,9 @@ mod tests {
 
     #[test]
     fn empty_plaintext_roundtrips() {
-        let json = encrypt("c", b"k", b"", None).unwrap();
+        let json = encrypt("c", b"k", b"");
         let (nonce, ciphertext) = envelope_fields(&json);
         assert_eq!(decrypt("c", b"k", nonce, ciphertext).unwrap(), b"");
-    }
-
-    #[test]
-    fn encrypt_rejects_wrong_nonce_length() {
-        assert_eq!(
-            encrypt("c", b"k", b"x", Some(&[0; 23])),
-            Err(Error::InvalidNonceLength(23))
-        );
-        assert_eq!(
-            encrypt("c", b"k", b"x", Some(&[0; 25])),
-            Err(Error::InvalidNonceLength(25))
-        );
     }
 
     #[test]

@@ -61,7 +61,8 @@ pub(crate) fn finalize_hex(mac: HmacSha256) -> Sha256Hex {
 }
 
 /// Lower-case hex HMAC-SHA256 of `message` keyed with `secret`.
-pub fn hmac_sha256_hex(secret: &[u8], message: &[u8]) -> String {
+#[cfg(test)]
+pub(crate) fn hmac_sha256_hex(secret: &[u8], message: &[u8]) -> String {
     let mut mac = keyed_hmac(secret);
     mac.update(message);
     finalize_hex(mac).as_str().to_owned()
@@ -72,7 +73,8 @@ fn md5_digest_hex(data: &[u8]) -> Md5Hex {
 }
 
 /// Lower-case hex MD5 of `data`.
-pub fn md5_hex(data: &[u8]) -> String {
+#[cfg(test)]
+pub(crate) fn md5_hex(data: &[u8]) -> String {
     md5_digest_hex(data).as_str().to_owned()
 }
 

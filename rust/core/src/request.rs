@@ -58,6 +58,18 @@ impl BatchField {
         }
     }
 
+    /// Refuses the keys of batch event number `index` that name no member (`unknown`).
+    pub fn refuse_unknown(index: usize, mut unknown: Vec<String>) -> Result<(), Error> {
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        unknown.sort_unstable();
+        Err(Error::InvalidInput(format!(
+            "batch event #{index} has unknown key(s) {}",
+            unknown.join(", ")
+        )))
+    }
+
     fn key(self) -> &'static str {
         match self {
             Self::Channel => "channel",
@@ -270,7 +282,7 @@ impl AppCredentials {
                          was configured (pass encryption_master_key_base64)"
                     ))
                 })?;
-                Cow::Owned(crypto::encrypt(channel, master_key, data.as_bytes(), None)?)
+                Cow::Owned(crypto::encrypt(channel, master_key, data.as_bytes()))
             }
         };
         validate::payload_size(&data, self.max_payload_bytes)?;
@@ -314,7 +326,7 @@ mod tests {
             "key".to_owned(),
             "secret",
             master_key,
-            10240,
+            crate::limits::DEFAULT_MAX_PAYLOAD_BYTES,
         )
     }
 
@@ -435,6 +447,19 @@ mod tests {
             post.body,
             r#"{"batch": [{"name": "e", "channel": "c", "data": "1"}, {"channel": "d", "name": "\u00e9", "data": "2", "socket_id": "1.1"}]}"#
         );
+    }
+
+    #[test]
+    fn batch_events_refuse_unknown_keys() {
+        assert_eq!(BatchField::refuse_unknown(0, Vec::new()), Ok(()));
+        assert_eq!(
+            BatchField::refuse_unknown(3, vec!["zeta".to_owned(), "extra".to_owned()])
+                .unwrap_err()
+                .to_string(),
+            "batch event #3 has unknown key(s) extra, zeta"
+        );
+        assert_eq!(BatchField::from_key("info"), Some(BatchField::Info));
+        assert_eq!(BatchField::from_key("channels"), None);
     }
 
     #[test]

@@ -13,8 +13,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::json_text::{push_string, Escape};
-use crate::py_str::as_str;
+use crate::strings::as_str;
+use pusher_fast_core::json_text::{push_string, Escape};
 
 /// Deeper values go to the `json` module, which also detects circular references.
 const MAX_DEPTH: usize = 32;

@@ -3,15 +3,21 @@
 //! is the same, since user code matches on them.
 
 use crate::error::Error;
+use crate::limits::{
+    byte_set, CHANNEL_NAME_CHARACTERS, ENCRYPTED_CHANNEL_PREFIX, INFO_ATTRIBUTES, MAX_BATCH_SIZE,
+    MAX_CHANNELS, MAX_CHANNEL_NAME_LENGTH, MAX_EVENT_NAME_LENGTH, MAX_USER_ID_LENGTH,
+    PRESENCE_CHANNEL_PREFIX, SERVER_TO_USER_PREFIX,
+};
 
-pub const MAX_CHANNELS: usize = 100;
-pub const MAX_BATCH_SIZE: usize = 10;
-pub const MAX_CHANNEL_NAME_LENGTH: usize = 200;
-pub const MAX_EVENT_NAME_LENGTH: usize = 200;
-pub const MAX_USER_ID_LENGTH: usize = 200;
-pub const ENCRYPTED_CHANNEL_PREFIX: &str = "private-encrypted-";
-pub const SERVER_TO_USER_PREFIX: &str = "#server-to-user-";
-const INFO_ATTRIBUTES: [&str; 2] = ["user_count", "subscription_count"];
+/// The channel-name alphabet as a lookup table.
+static NAME_BYTES: [bool; 256] = byte_set(CHANNEL_NAME_CHARACTERS);
+/// What a `filter_by_prefix` may hold: the channel-name alphabet, and `#` for
+/// `#server-to-user-` channels.
+static PREFIX_BYTES: [bool; 256] = {
+    let mut set = byte_set(CHANNEL_NAME_CHARACTERS);
+    set[b'#' as usize] = true;
+    set
+};
 
 /// How much of an over-long name an error message repeats.
 const QUOTED_PREFIX_CHARS: usize = 40;
@@ -20,13 +26,8 @@ fn invalid(message: String) -> Error {
     Error::InvalidInput(message)
 }
 
-/// The channel-name alphabet: `A-Za-z0-9_-=@,.;`.
-fn is_name_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'=' | b'@' | b',' | b'.' | b';')
-}
-
 fn is_name(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(is_name_byte)
+    !text.is_empty() && text.bytes().all(|byte| NAME_BYTES[usize::from(byte)])
 }
 
 /// Length in code points, as Python's `len()` counts it.
@@ -41,6 +42,11 @@ fn char_len(text: &str) -> usize {
 /// Whether events on `channel` are end-to-end encrypted.
 pub fn is_encrypted_channel(channel: &str) -> bool {
     channel.starts_with(ENCRYPTED_CHANNEL_PREFIX)
+}
+
+/// Whether `channel` is a presence channel, whose members are announced.
+pub fn is_presence_channel(channel: &str) -> bool {
+    channel.starts_with(PRESENCE_CHANNEL_PREFIX)
 }
 
 /// A channel name: at most 200 characters of the channel alphabet, or (when
@@ -148,8 +154,17 @@ pub fn user_id(user_id: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// A `filter_by_prefix`: channel-name characters, and `#` for `#server-to-user-` channels.
+pub fn prefix_filter(prefix: &str) -> Result<(), Error> {
+    if prefix.bytes().all(|byte| PREFIX_BYTES[usize::from(byte)]) {
+        Ok(())
+    } else {
+        Err(Error::InvalidPrefixFilter(prefix.to_owned()))
+    }
+}
+
 /// Channel attributes to return, normalised to `a,b` without blanks or repeats; `None` when
-/// nothing is asked for. Only `user_count` and `subscription_count` exist.
+/// nothing is asked for. Only the [`INFO_ATTRIBUTES`] exist.
 pub fn info<'a, I>(names: I) -> Result<Option<String>, Error>
 where
     I: IntoIterator<Item = &'a str>,
@@ -171,8 +186,9 @@ where
         unknown.sort_unstable();
         unknown.dedup();
         return Err(invalid(format!(
-            "Unknown info attribute(s) {}; expected user_count or subscription_count",
-            unknown.join(", ")
+            "Unknown info attribute(s) {}; expected {}",
+            unknown.join(", "),
+            INFO_ATTRIBUTES.join(" or ")
         )));
     }
     Ok((!wanted.is_empty()).then(|| wanted.join(",")))
@@ -293,6 +309,21 @@ mod tests {
             "User id too long: 201 characters, at most 200"
         );
         assert_eq!(message(user_id("a/b")), "Invalid user id: a/b");
+    }
+
+    #[test]
+    fn prefix_filters() {
+        for prefix in ["", "presence-", "#server-to-user-", "A-Za-z0-9_-=@,.;#"] {
+            assert_eq!(prefix_filter(prefix), Ok(()), "{prefix}");
+        }
+        assert_eq!(
+            message(prefix_filter("a&b=c")),
+            "Invalid prefix_filter: 'a&b=c' (channel-name characters only)"
+        );
+        assert_eq!(
+            message(prefix_filter("it's é")),
+            "Invalid prefix_filter: \"it's é\" (channel-name characters only)"
+        );
     }
 
     #[test]
