@@ -140,7 +140,10 @@ def construct(args: argparse.Namespace) -> dict[str, Any]:
             close(client)
         if clock() > deadline:
             break
-    return {name: {"median": statistics.median(values), "count": len(values)} for name, values in times.items()}
+    return {
+        name: {"median": statistics.median(values), "count": len(values), "seconds": values}
+        for name, values in times.items()
+    }
 
 
 def publish(args: argparse.Namespace) -> dict[str, Any]:

@@ -187,14 +187,16 @@ def scenario_sequential(bench: Bench) -> list[Row]:
         set_ceiling(row, samples, parts)
         names = {"official": "official", ours: "fast", "go": "go", "node": "node", **parts}
         row.keep_samples(samples, names if row is sync_row else {k: v for k, v in names.items() if k != "official"})
-        if not row.error:
-            ceiling = ", ".join(f"{label} {value:,.0f}/s" for label, value in row.ceiling_parts.items())
-            row.note = (
-                f"{counts_note(settings, samples)}; ceiling: one pre-built signed request on one connection, "
-                f"the higher of {ceiling}; Go: Trigger in a loop; Node: await trigger in a loop"
-                + (f"; missing: {missing}" if missing else "")
-            )
-    async_row.note = (async_row.note + "; " if async_row.note else "") + "no targets (the async client's latency)"
+    if not sync_row.error:
+        ceiling = ", ".join(f"{label} {value:,.0f}/s" for label, value in sync_row.ceiling_parts.items())
+        used = max(sync_row.ceiling_parts, key=sync_row.ceiling_parts.__getitem__, default="none")
+        sync_row.note = (
+            f"{counts_note(settings, samples)}; Go: Trigger in a loop; Node: await trigger in a loop; ceiling: one "
+            f"pre-built signed request at a time on one connection ({ceiling}), the higher is used: {used}"
+            + (f"; missing: {missing}" if missing else "")
+        )
+    if not async_row.error:
+        async_row.note = "the same runs, peers and ceiling as the row above; no targets (the async client's latency)"
     return [sync_row, async_row]
 
 
@@ -438,6 +440,8 @@ def scenario_construct(bench: Bench) -> list[Row]:
     for kind, row in rows.items():
         row.official = outcome["official"]["median"]
         row.fast = outcome[kind]["median"]
+        for name, column in (("official", "official"), (kind, "fast")):
+            row.samples[column] = [{"count": 1, "seconds": seconds} for seconds in outcome[name]["seconds"]]
         row.note = (
             f"median of {outcome[kind]['count']} constructions each, interleaved with the official "
             "pusher.Pusher(...) in one fresh process (each client closed after its timing)"
