@@ -36,10 +36,10 @@ SCENARIOS = ("construct", "sequential", "async", "bulk", "soketi", "sockudo", "r
 # name: (default, --quick default, type, help)
 KNOBS: dict[str, tuple[float, float, type, str]] = {
     "runs": (5, 3, int, "runs per scenario and contender; the median is reported"),
-    "seq_n": (5000, 2000, int, "sequential triggers per run"),
-    "async_n": (20_000, 5000, int, "triggers per run with --concurrency in flight"),
+    "seq_n": (20_000, 5000, int, "sequential triggers per run"),
+    "async_n": (50_000, 20_000, int, "triggers per run with --concurrency in flight"),
     "concurrency": (64, 64, int, "single triggers in flight"),
-    "bulk_n": (200_000, 50_000, int, "events per bulk run against nginx"),
+    "bulk_n": (500_000, 200_000, int, "events per bulk run against nginx"),
     "bulk_concurrency": (16, 16, int, "goroutines (Go) and concurrent batches (Node) in the bulk scenario"),
     "server_n": (100_000, 20_000, int, "events per bulk run against soketi and sockudo"),
     "rss_n": (1_000_000, 1_000_000, int, "events published by the peak-RSS run"),

@@ -25,7 +25,7 @@ from benches.throughput.common import (
     CheckFailed,
     RequestCounter,
     Sample,
-    check_sink,
+    TimedLoop,
 )
 from devtools.processes import HOST
 
@@ -99,21 +99,12 @@ def _read_response(sock: socket.socket) -> None:
 
 def python_raw_sample(request: bytes, port: int, n: int, max_seconds: float, sink: RequestCounter) -> Sample:
     """One connection, one pre-built request at a time: the fastest sequential loop a Python caller can write."""
-    before = sink.requests()
     with socket.create_connection((HOST, port), timeout=5) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        loop = TimedLoop(n, max_seconds, sink)
         sock.sendall(request)  # the warm-up
         _read_response(sock)
-        clock = time.perf_counter
-        start = clock()
-        deadline = start + max_seconds
-        done = 0
-        for _ in range(n):
+        for _ in loop:
             sock.sendall(request)
             _read_response(sock)
-            done += 1
-            if clock() > deadline:
-                break
-        elapsed = clock() - start
-    check_sink(sink, before, done + 1)
-    return Sample(done, elapsed)
+    return loop.sample(extra=1)

@@ -7,7 +7,8 @@ import json
 import statistics
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -50,6 +51,43 @@ class Sample:
     @property
     def rate(self) -> float:
         return self.count / self.seconds
+
+
+class TimedLoop:
+    """Up to ``n`` iterations of a sequential loop, stopping after the first that ends past ``max_seconds``.
+
+    ``for i in loop: ...`` times the body's iterations (sync or ``await``-ing alike); :meth:`sample` then checks the
+    sink's counter against the requests those iterations made (``per_iteration`` each, plus ``extra``).
+    """
+
+    def __init__(self, n: int, max_seconds: float, sink: RequestCounter) -> None:
+        self.n = n
+        self.max_seconds = max_seconds
+        self.sink = sink
+        self.before = sink.requests()
+        self.done = 0
+        self.seconds = 0.0
+
+    def __iter__(self) -> Iterator[int]:
+        clock = time.perf_counter
+        start = clock()
+        deadline = start + self.max_seconds
+        for i in range(self.n):
+            yield i
+            self.done += 1
+            if clock() > deadline:
+                break
+        self.seconds = clock() - start
+
+    def sample(self, extra: int = 0) -> Sample:
+        check_sink(self.sink, self.before, self.done + extra)
+        return Sample(self.done, self.seconds)
+
+
+def expect_empty_object(result: Any) -> None:
+    """A trigger's result must be the sink's answer, ``{}``."""
+    if result != {}:
+        raise CheckFailed(f"trigger returned {result!r}, not the sink's {{}}")
 
 
 def client_options(port: int) -> dict[str, Any]:
