@@ -159,7 +159,9 @@ def fmt_time(seconds: float) -> str:
 
 
 def ratio_text(value: float | None, suffix: str = "") -> str:
-    return "" if value is None else f"{value:.2f}x{suffix}"
+    if value is None:
+        return ""
+    return f"{value:.2f}x{suffix}" if value >= 0.1 else f"{value:.2g}x{suffix}"
 
 
 def table_lines(rows: list[Row]) -> list[str]:
