@@ -74,14 +74,14 @@ BENCH_THROUGHPUT = $(BIN)/python -m benches.throughput --micro-json $(BENCH_DIR)
 	--json-out $(BENCH_DIR)/throughput.json
 
 .PHONY: bench
-bench: install ## Benchmarks: pusher_fast beside the official Python, Go and Node SDKs and the sink's ceiling (about 10 minutes)
+bench: install ## Benchmarks: pusher_fast beside the official Python, Go and Node SDKs and the sink's ceiling (about 8 minutes)
 	scripts/bench/setup.sh
 	mkdir -p $(BENCH_DIR)
 	$(BENCH_MICRO)
 	$(BENCH_THROUGHPUT) --micro-command "$(strip $(BENCH_MICRO))"
 
 .PHONY: bench-quick
-bench-quick: install ## The same benchmarks with smaller counts and shorter runs (about 3 minutes)
+bench-quick: install ## The same benchmarks with smaller counts and shorter runs (about 2-3 minutes)
 	scripts/bench/setup.sh
 	mkdir -p $(BENCH_DIR)
 	BENCH_PEDANTIC_ROUNDS=500 $(BENCH_MICRO) --benchmark-max-time=0.25
