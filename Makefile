@@ -50,8 +50,8 @@ demo: install ## Run the main job against the embedded local Pusher server
 
 .PHONY: lint
 lint: install ## ruff, mypy --strict, stubtest of _native, cargo fmt and clippy
-	$(BIN)/ruff check python tests benches scripts examples
-	$(BIN)/ruff format --check python tests benches scripts examples
+	$(BIN)/ruff check python devtools tests benches scripts examples
+	$(BIN)/ruff format --check python devtools tests benches scripts examples
 	$(BIN)/mypy
 	$(BIN)/python -m mypy.stubtest pusher_fast._native
 	cargo fmt --all --check
@@ -59,28 +59,29 @@ lint: install ## ruff, mypy --strict, stubtest of _native, cargo fmt and clippy
 
 .PHONY: format
 format: install ## Format Python and Rust sources
-	$(BIN)/ruff format python tests benches scripts examples
-	$(BIN)/ruff check --fix python tests benches scripts examples
+	$(BIN)/ruff format python devtools tests benches scripts examples
+	$(BIN)/ruff check --fix python devtools tests benches scripts examples
 	cargo fmt --all
 
-# Benchmarks: scripts/bench/setup.sh installs nginx (and soketi through scripts/e2e); the micro benchmarks' JSON goes to
-# .benchmarks/ and benches/throughput.py prints the one table of both. Scale with BENCH_* (benches/throughput.py -h).
+# Benchmarks: scripts/bench/setup.sh installs nginx, builds the Go peer and installs soketi and the Node SDK through
+# scripts/e2e; the micro benchmarks' JSON goes to .benchmarks/ and `python -m benches.throughput` prints the one table
+# of both, beside the official Go and Node SDKs. Scale with BENCH_* (`python -m benches.throughput -h`).
 BENCH_DIR := .benchmarks
 BENCH_MICRO = $(BIN)/python -m pytest benches/bench_micro.py -q -p no:xdist --benchmark-enable \
 	--benchmark-group-by=group --benchmark-sort=name --benchmark-columns=median,ops,rounds \
 	--benchmark-warmup=on --benchmark-warmup-iterations=1000 --benchmark-json=$(BENCH_DIR)/micro.json
-BENCH_THROUGHPUT = $(BIN)/python benches/throughput.py --micro-json $(BENCH_DIR)/micro.json \
+BENCH_THROUGHPUT = $(BIN)/python -m benches.throughput --micro-json $(BENCH_DIR)/micro.json \
 	--json-out $(BENCH_DIR)/throughput.json
 
 .PHONY: bench
-bench: install ## Benchmarks: pusher_fast against the official pusher package, side by side (about 5 minutes)
+bench: install ## Benchmarks: pusher_fast beside the official Python, Go and Node SDKs and the sink's ceiling (about 8 minutes)
 	scripts/bench/setup.sh
 	mkdir -p $(BENCH_DIR)
 	$(BENCH_MICRO)
 	$(BENCH_THROUGHPUT) --micro-command "$(strip $(BENCH_MICRO))"
 
 .PHONY: bench-quick
-bench-quick: install ## The same benchmarks with smaller counts and shorter runs (about 2 minutes)
+bench-quick: install ## The same benchmarks with smaller counts and shorter runs (about 2-3 minutes)
 	scripts/bench/setup.sh
 	mkdir -p $(BENCH_DIR)
 	BENCH_PEDANTIC_ROUNDS=500 $(BENCH_MICRO) --benchmark-max-time=0.25

@@ -3,7 +3,7 @@
 Every case runs once per library (``[official]`` and ``[fast]`` in one pytest-benchmark group) and then checks the
 result against the protocol, recomputed independently in ``_support``: both signatures must verify and both outputs
 must say the same thing, so no speed is reported for wrong output. ``make test`` runs these once each, as tests
-(``--benchmark-disable``); ``make bench`` times them and ``benches/throughput.py`` prints the ratios.
+(``--benchmark-disable``); ``make bench`` times them and ``python -m benches.throughput`` prints the ratios.
 
 Request preparation uses each SDK's own no-I/O entry point: upstream's ``<method>.make_request(...)`` on its internal
 ``_pusher_client`` and pusher_fast's ``client.prepare.<method>(...)``. Both clients get a backend that refuses to send.
@@ -21,7 +21,7 @@ import pusher
 import pytest
 
 import pusher_fast
-from _support import (
+from benches._support import (
     APP_ID,
     KEY,
     MASTER_KEY_BASE64,

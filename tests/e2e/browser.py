@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from .harness import INSTALL_HINT, NotInstalled, die_with_parent, free_port, stop_process_group
+from devtools.installs import E2E_INSTALL_HINT, NotInstalled
+from devtools.processes import die_with_parent, free_port, stop_process_group
 
 T = TypeVar("T")
 
@@ -40,7 +41,7 @@ CHROMIUM_FLAGS = (
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise NotInstalled(f"{name} is not installed (Debian's chromium and chromium-driver): {INSTALL_HINT}")
+        raise NotInstalled(f"{name} is not installed (Debian's chromium and chromium-driver): {E2E_INSTALL_HINT}")
     return path
 
 

@@ -18,10 +18,11 @@ import httpx
 import pytest
 from werkzeug.serving import make_server
 
+from devtools.installs import NotInstalled, node_modules
 from pusher_fast import Pusher
 
 from .browser import Browser
-from .harness import NotInstalled, ServerProcess, node_modules
+from .harness import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
