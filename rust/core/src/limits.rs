@@ -28,6 +28,9 @@ pub const INFO_ATTRIBUTES: [&str; 2] = ["user_count", "subscription_count"];
 pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 10_240;
 /// How far the official SDK's `validate_webhook` lets a webhook's `time_ms` be from now.
 pub const LEGACY_WEBHOOK_WINDOW_MS: u32 = 300_000;
+/// The largest response body any transport reads: Pusher answers a few bytes (a channel list of a
+/// big app stays well under this), and a bigger answer is refused instead of held in memory.
+pub const MAX_RESPONSE_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Which bytes are in `characters`, as a lookup table.
 pub(crate) const fn byte_set(characters: &str) -> [bool; 256] {

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::net::Ipv6Addr;
 
-use hyper::Uri;
+use http::Uri;
 
 use crate::options::{invalid, SenderError};
 

@@ -1,259 +1,382 @@
-//! Lanes: one task per lane with its queue and its keep-alive connection, sending its requests one
-//! after another, each in attempts bounded by the timeout and retried as the policy says.
+//! How the runtime sends: a request in attempts bounded by the deadline and retried as the policy
+//! says, over a connection from an ordered lane (one connection, requests one after another) or
+//! from the pool (any idle connection, most recently used first, at most `lanes` at once).
 
-use std::fmt;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Limited};
-use hyper::header::RETRY_AFTER;
-use pusher_fast_core::retry::{backoff_delay, is_retryable_status, parse_retry_after};
-use tokio::sync::mpsc;
+use pusher_fast_core::retry::{backoff_delay, is_retryable_status};
+use rustls::ClientConfig;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
-use crate::connect::{Client, Connection};
-use crate::failure::{Failure, FailureKind};
-use crate::queue::{Completion, Request, Shared};
+use crate::connect::{connect, exchange, Connection, ExchangeError};
+use crate::failure::{Failure, FailureKind, Phase};
+use crate::http1::Response;
+use crate::queue::{Completion, CompletionQueue, Request};
+use crate::route::Route;
 
-/// The largest response body kept; a bigger one fails the attempt (Pusher answers a few bytes).
-const MAX_RESPONSE_BODY: usize = 8 * 1024 * 1024;
 /// A keep-alive connection idle longer than this is closed rather than reused (httpx's
 /// `keepalive_expiry`): servers close idle connections too, and a request written just as the
 /// server closes cannot be told apart from one the server received and then failed on.
 const IDLE_LIMIT: Duration = Duration::from_secs(5);
+/// A connection idle longer than this is checked for a close by the server before reuse.
+const CHECK_AFTER: Duration = Duration::from_millis(250);
 
-/// What an attempt was doing, for timeout messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
-    Connect,
-    Tunnel,
-    Tls,
-    Handshake,
-    Response,
-    Body,
+/// What every worker of a sender shares and never changes.
+pub(crate) struct Settings {
+    pub(crate) route: Route,
+    pub(crate) tls: Option<Arc<ClientConfig>>,
+    pub(crate) timeout: Duration,
+    pub(crate) max_body: usize,
+    pub(crate) retries: u32,
+    pub(crate) backoff_base: f64,
+    pub(crate) backoff_max: f64,
 }
 
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Connect => "while connecting",
-            Self::Tunnel => "while opening the proxy tunnel",
-            Self::Tls => "during the TLS handshake",
-            Self::Handshake => "while setting up the connection",
-            Self::Response => "waiting for the response",
-            Self::Body => "while reading the response body",
-        })
+/// Requests cancelled by their caller before they were started.
+#[derive(Default)]
+pub(crate) struct Cancelled(Mutex<HashSet<u64>>);
+
+impl Cancelled {
+    pub(crate) fn add(&self, id: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id);
+    }
+
+    /// Whether `id` was cancelled (and forgets it).
+    pub(crate) fn take(&self, id: u64) -> bool {
+        let mut ids = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        !ids.is_empty() && ids.remove(&id)
     }
 }
 
-/// How one attempt ended.
-enum Outcome {
-    Response {
-        status: u16,
-        body: Bytes,
-        retry_after: Option<f64>,
-    },
-    Failed(Failure),
+/// Where an attempt takes its connection from and gives it back to.
+trait Connections {
+    /// A connection to reuse, or `None` to make a new one; may wait for room (a pool's limit).
+    async fn take(&mut self) -> Option<Connection>;
+    /// The connection after the attempt, if it may carry another request; frees the room.
+    fn give_back(&mut self, connection: Option<Connection>);
 }
+
+/// A request being sent, so that it completes as closed if the runtime goes away first.
+pub(crate) struct InFlight {
+    id: u64,
+    attempts: u32,
+    sink: Arc<CompletionQueue>,
+    done: bool,
+}
+
+impl InFlight {
+    pub(crate) fn new(request: &Request) -> Self {
+        Self {
+            id: request.id,
+            attempts: 0,
+            sink: Arc::clone(&request.sink),
+            done: false,
+        }
+    }
+
+    fn complete(&mut self, completion: Completion) {
+        self.done = true;
+        self.sink.push(completion);
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        // The runtime is going away (close or drop) before the request finished.
+        if !self.done {
+            self.sink
+                .push(Completion::failed(self.id, self.attempts, closed_failure()));
+        }
+    }
+}
+
+pub(crate) fn closed_failure() -> Failure {
+    Failure::new(
+        FailureKind::Closed,
+        "the client was closed before the request completed",
+    )
+}
+
+// -- Ordered lanes. ---------------------------------------------------------------------------
 
 /// One lane: a task with its queue and its keep-alive connection.
 pub(crate) struct Lane {
-    shared: Arc<Shared>,
-    client: Arc<Client>,
+    settings: Arc<Settings>,
     receiver: mpsc::UnboundedReceiver<Request>,
     connection: Option<Connection>,
-    /// When the connection last finished a request.
-    last_used: Instant,
-    /// The request being sent and its attempts so far, for cancellation on drop.
-    current: Option<(u64, u32)>,
     rng: u64,
+}
+
+impl Connections for Option<Connection> {
+    async fn take(&mut self) -> Option<Connection> {
+        Option::take(self)
+    }
+
+    fn give_back(&mut self, connection: Option<Connection>) {
+        *self = connection;
+    }
 }
 
 impl Lane {
     pub(crate) fn new(
-        shared: Arc<Shared>,
-        client: Arc<Client>,
+        settings: Arc<Settings>,
         receiver: mpsc::UnboundedReceiver<Request>,
         seed: u64,
     ) -> Self {
         Self {
-            shared,
-            client,
+            settings,
             receiver,
             connection: None,
-            last_used: Instant::now(),
-            current: None,
             rng: seed,
         }
     }
 
     pub(crate) async fn run(mut self) {
         while let Some(request) = self.receiver.recv().await {
-            self.current = Some((request.id, 0));
-            let completion = self.execute(request).await;
-            self.current = None;
-            self.shared.finish(completion);
-        }
-    }
-
-    async fn execute(&mut self, request: Request) -> Completion {
-        let client = Arc::clone(&self.client);
-        let mut attempts = 0u32;
-        loop {
-            attempts += 1;
-            self.current = Some((request.id, attempts));
-            let outcome = self.attempt(&client, &request).await;
-            let (retryable, retry_after) = match &outcome {
-                Outcome::Failed(_) => (true, None),
-                Outcome::Response {
-                    status,
-                    retry_after,
-                    ..
-                } => (is_retryable_status(*status), *retry_after),
-            };
-            if !retryable || attempts > client.retries {
-                return match outcome {
-                    Outcome::Response {
-                        status,
-                        body,
-                        retry_after,
-                    } => Completion::response(request.id, attempts, status, body, retry_after),
-                    Outcome::Failed(failure) => Completion::failed(request.id, attempts, failure),
-                };
-            }
-            let delay = backoff_delay(
-                client.backoff_base,
-                client.backoff_max,
-                attempts - 1,
-                retry_after,
-                next_unit(&mut self.rng),
-            );
-            let delay = Duration::try_from_secs_f64(delay).unwrap_or(Duration::MAX);
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-        }
-    }
-
-    /// One attempt, bounded by the timeout; a failed or timed-out attempt drops the connection.
-    async fn attempt(&mut self, client: &Client, request: &Request) -> Outcome {
-        let mut phase = Phase::Connect;
-        if self.last_used.elapsed() > IDLE_LIMIT {
-            self.connection = None;
-        }
-        let result = tokio::time::timeout(
-            client.timeout,
-            send_once(&mut self.connection, client, request, &mut phase),
-        )
-        .await;
-        match result {
-            Ok(Ok(outcome)) => {
-                self.last_used = Instant::now();
-                outcome
-            }
-            Ok(Err(failure)) => {
-                self.connection = None;
-                Outcome::Failed(failure)
-            }
-            Err(_) => {
-                self.connection = None;
-                Outcome::Failed(Failure::new(
-                    FailureKind::Timeout,
-                    format!(
-                        "timed out {phase} (timeout {}s)",
-                        client.timeout.as_secs_f64()
-                    ),
-                ))
-            }
-        }
-    }
-}
-
-/// Sends `request` once on the lane's connection (made first if needed), and reads the answer.
-async fn send_once(
-    connection: &mut Option<Connection>,
-    client: &Client,
-    request: &Request,
-    phase: &mut Phase,
-) -> Result<Outcome, Failure> {
-    let mut resent = false;
-    loop {
-        let reused = matches!(connection, Some(sender) if !sender.is_closed());
-        let sender = match connection {
-            Some(sender) if reused => sender,
-            _ => {
-                *phase = Phase::Connect;
-                connection.insert(client.connect(phase).await?)
-            }
-        };
-        *phase = Phase::Response;
-        if let Err(error) = sender.ready().await {
-            *connection = None;
-            if reused && !resent {
-                resent = true;
-                continue;
-            }
-            return Err(Failure::caused_by(FailureKind::Protocol, &error));
-        }
-        match sender.try_send_request(client.http_request(request)).await {
-            Ok(response) => {
-                *phase = Phase::Body;
-                let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|value| parse_retry_after(value.as_bytes()));
-                let body = Limited::new(response.into_body(), MAX_RESPONSE_BODY)
-                    .collect()
-                    .await
-                    .map_err(|error| {
-                        Failure::new(
-                            FailureKind::Protocol,
-                            format!("reading the response body failed: {}", &*error),
-                        )
-                    })?
-                    .to_bytes();
-                return Ok(Outcome::Response {
-                    status,
-                    body,
-                    retry_after,
-                });
-            }
-            Err(mut error) => {
-                *connection = None;
-                // Handed back: it never left, so a fresh connection may carry it.
-                if reused && !resent && error.take_message().is_some() {
-                    resent = true;
-                    continue;
-                }
-                return Err(Failure::caused_by(
-                    FailureKind::Protocol,
-                    &error.into_error(),
-                ));
-            }
+            let mut in_flight = InFlight::new(&request);
+            let settings = Arc::clone(&self.settings);
+            let completion = execute(
+                &settings,
+                &request,
+                &mut self.connection,
+                &mut self.rng,
+                &mut in_flight,
+            )
+            .await;
+            in_flight.complete(completion);
         }
     }
 }
 
 impl Drop for Lane {
     fn drop(&mut self) {
-        // The runtime is going away (close or drop): whatever this lane still holds is cancelled.
-        let closed = || {
-            Failure::new(
-                FailureKind::Closed,
-                "sender closed before the request completed",
-            )
-        };
-        let mut cancelled = Vec::new();
-        if let Some((id, attempts)) = self.current.take() {
-            cancelled.push(Completion::failed(id, attempts, closed()));
-        }
+        // The runtime is going away: what this lane has not started completes as closed.
         self.receiver.close();
         while let Ok(request) = self.receiver.try_recv() {
-            cancelled.push(Completion::failed(request.id, 0, closed()));
+            drop(InFlight::new(&request));
         }
-        self.shared.finish_all(cancelled);
     }
+}
+
+// -- The pool. --------------------------------------------------------------------------------
+
+/// Idle connections (most recently used on top) and room for at most `lanes` in use.
+pub(crate) struct Pool {
+    settings: Arc<Settings>,
+    idle: Mutex<Vec<Connection>>,
+    room: Arc<Semaphore>,
+    cancelled: Arc<Cancelled>,
+}
+
+impl Pool {
+    pub(crate) fn new(settings: Arc<Settings>, lanes: usize, cancelled: Arc<Cancelled>) -> Self {
+        Self {
+            settings,
+            idle: Mutex::new(Vec::new()),
+            room: Arc::new(Semaphore::new(lanes)),
+            cancelled,
+        }
+    }
+
+    /// Sends one request: a task of its own, spawned when the request is submitted. The
+    /// `in_flight` guard is made before the task, so that a task dropped before it first ran
+    /// still completes its request as closed.
+    pub(crate) async fn send(
+        self: Arc<Self>,
+        request: Request,
+        mut in_flight: InFlight,
+        seed: u64,
+    ) {
+        if self.cancelled.take(request.id) {
+            in_flight.done = true;
+            return;
+        }
+        let mut rng = seed;
+        let mut connections = PoolConnections {
+            pool: &self,
+            permit: None,
+        };
+        let completion = execute(
+            &self.settings,
+            &request,
+            &mut connections,
+            &mut rng,
+            &mut in_flight,
+        )
+        .await;
+        in_flight.complete(completion);
+    }
+}
+
+struct PoolConnections<'a> {
+    pool: &'a Pool,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Connections for PoolConnections<'_> {
+    async fn take(&mut self) -> Option<Connection> {
+        if self.permit.is_none() {
+            // The semaphore is never closed, so acquiring only waits.
+            self.permit = Arc::clone(&self.pool.room).acquire_owned().await.ok();
+        }
+        self.pool
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+    }
+
+    fn give_back(&mut self, connection: Option<Connection>) {
+        if let Some(connection) = connection {
+            self.pool
+                .idle
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(connection);
+        }
+        self.permit = None;
+    }
+}
+
+// -- Attempts and retries, for both. ----------------------------------------------------------
+
+async fn execute(
+    settings: &Settings,
+    request: &Request,
+    connections: &mut impl Connections,
+    rng: &mut u64,
+    in_flight: &mut InFlight,
+) -> Completion {
+    let mut attempts = 0u32;
+    let mut deadline = request
+        .deadline
+        .unwrap_or_else(|| Instant::now() + settings.timeout);
+    loop {
+        attempts += 1;
+        in_flight.attempts = attempts;
+        let outcome = attempt(settings, request, connections, deadline).await;
+        let (retryable, retry_after) = match &outcome {
+            Ok(response) => (is_retryable_status(response.status), response.retry_after),
+            Err(failure) if failure.kind == FailureKind::BodyTooLarge => {
+                (is_retryable_status(failure.status), None)
+            }
+            Err(_) => (true, None),
+        };
+        if !retryable || attempts > settings.retries {
+            return match outcome {
+                Ok(response) => Completion::response(
+                    request.id,
+                    attempts,
+                    response.status,
+                    response.body,
+                    response.retry_after,
+                ),
+                Err(failure) => {
+                    let status = failure.status;
+                    let mut completion = Completion::failed(request.id, attempts, failure);
+                    completion.status = status;
+                    completion
+                }
+            };
+        }
+        let delay = backoff_delay(
+            settings.backoff_base,
+            settings.backoff_max,
+            attempts - 1,
+            retry_after,
+            next_unit(rng),
+        );
+        let delay = Duration::try_from_secs_f64(delay).unwrap_or(Duration::MAX);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        // A retry gets a fresh timeout after its backoff.
+        deadline = Instant::now() + settings.timeout;
+    }
+}
+
+/// One attempt, over by `deadline` (waiting for room in a pool included); a failed or timed-out
+/// attempt drops its connection.
+async fn attempt(
+    settings: &Settings,
+    request: &Request,
+    connections: &mut impl Connections,
+    deadline: Instant,
+) -> Result<Response, Failure> {
+    if Instant::now() >= deadline {
+        return Err(Failure::timed_out(Phase::Queued, settings.timeout));
+    }
+    let mut phase = Phase::Queued;
+    let outcome = tokio::time::timeout_at(deadline.into(), async {
+        let connection = connections.take().await;
+        let (result, connection) = send_on(connection, settings, request, &mut phase).await;
+        connections.give_back(connection);
+        result
+    })
+    .await;
+    outcome.unwrap_or_else(|_| {
+        connections.give_back(None);
+        Err(Failure::timed_out(phase, settings.timeout))
+    })
+}
+
+/// Sends `request` on `connection` (or a new one) and reads the answer; hands back the
+/// connection when it may carry another request.
+async fn send_on(
+    mut connection: Option<Connection>,
+    settings: &Settings,
+    request: &Request,
+    phase: &mut Phase,
+) -> (Result<Response, Failure>, Option<Connection>) {
+    let authority = &settings.route.target.authority;
+    let mut resent = false;
+    loop {
+        let reused = connection.as_ref().is_some_and(is_fresh);
+        let mut current = match connection.take() {
+            Some(kept) if reused => kept,
+            _ => match connect(&settings.route, settings.tls.as_ref(), phase).await {
+                Ok(made) => made,
+                Err(failure) => return (Err(failure), None),
+            },
+        };
+        match exchange(
+            &mut current,
+            &request.bytes,
+            settings.max_body,
+            authority,
+            phase,
+        )
+        .await
+        {
+            Ok(response) => {
+                let kept = response.reusable.then_some(current);
+                return (Ok(response), kept);
+            }
+            Err(ExchangeError::ClosedUnanswered) if reused && !resent && request.idempotent => {
+                resent = true;
+            }
+            Err(ExchangeError::ClosedUnanswered) => {
+                let failure = Failure::new(
+                    FailureKind::Protocol,
+                    format!("{authority} closed the connection without answering"),
+                );
+                return (Err(failure), None);
+            }
+            Err(ExchangeError::Failed(failure)) => return (Err(failure), None),
+        }
+    }
+}
+
+/// Whether a kept connection may carry another request: not idle too long, and (after a pause)
+/// still open.
+fn is_fresh(connection: &Connection) -> bool {
+    let idle = connection.last_used.elapsed();
+    idle <= IDLE_LIMIT && (idle <= CHECK_AFTER || connection.still_open())
 }
 
 /// splitmix64 step: a uniform float in [0, 1).

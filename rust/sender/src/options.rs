@@ -3,7 +3,10 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
+
+use rustls::ClientConfig;
 
 /// The most lanes a sender may have.
 pub const MAX_LANES: usize = 4096;
@@ -45,22 +48,25 @@ pub enum ProxyChoice {
     Direct,
 }
 
-/// Everything but the base URL that a [`Sender`] is made with.
+/// Everything but the base URL that a [`Sender`](crate::Sender) is made with.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// The bound of one attempt: connect, TLS, send and read the whole response.
+    /// The bound of one attempt, from the submission (time queued counts): connect, TLS, send and
+    /// read the whole response.
     pub timeout: Duration,
-    /// How many requests may be in flight; each lane keeps its own order.
+    /// How many requests may be in flight (one connection each).
     pub lanes: usize,
-    /// How many requests may be submitted and not yet collected before `submit` waits.
-    pub max_queued: usize,
+    /// Ordered lanes: each request names its lane, and a lane sends its requests one after
+    /// another in submission order (retries included). Otherwise a pool: any free worker takes
+    /// the next request.
+    pub ordered: bool,
     /// Headers sent with every request.
     pub headers: Vec<(String, String)>,
     pub proxy: ProxyChoice,
-    /// Verify the server's certificate (and the proxy's, for an `https://` proxy).
-    pub verify: bool,
-    /// A PEM bundle of extra trusted roots, added to the platform's.
-    pub ca_file: Option<String>,
+    /// The TLS configuration for an `https://` target or proxy.
+    pub tls: Option<Arc<ClientConfig>>,
+    /// Answers with a longer body fail as [`FailureKind::BodyTooLarge`](crate::FailureKind).
+    pub max_body: usize,
     /// How many times a failed attempt may be repeated (0: never).
     pub retries: u32,
     /// Seconds: the first retry waits up to this, doubling each time.
@@ -70,34 +76,29 @@ pub struct Options {
 }
 
 impl Options {
-    /// Defaults for tests and Rust callers: 10 s timeout, 4 lanes, 1024 queued, direct.
+    /// Defaults for tests and Rust callers: 10 s timeout, 4 ordered lanes, direct, no TLS.
     pub fn new() -> Self {
         Self {
             timeout: Duration::from_secs(10),
             lanes: 4,
-            max_queued: 1024,
+            ordered: true,
             headers: Vec::new(),
             proxy: ProxyChoice::Direct,
-            verify: true,
-            ca_file: None,
+            tls: None,
+            max_body: pusher_fast_core::limits::MAX_RESPONSE_BODY_BYTES,
             retries: 0,
             backoff_base: 0.1,
             backoff_max: 10.0,
         }
     }
-}
 
-impl Options {
-    /// Refuses lanes, queue bound, timeout or backoff settings a sender cannot work with.
+    /// Refuses lanes, timeout or backoff settings a sender cannot work with.
     pub(crate) fn check(&self) -> Result<(), SenderError> {
         if self.lanes == 0 || self.lanes > MAX_LANES {
             return Err(invalid(format!(
                 "lanes must be between 1 and {MAX_LANES}, got {}",
                 self.lanes
             )));
-        }
-        if self.max_queued == 0 {
-            return Err(invalid("max_queued must be at least 1"));
         }
         if self.timeout.is_zero() {
             return Err(invalid("timeout must be greater than 0"));

@@ -1,25 +1,34 @@
 //! Proxies: the proxy URL and its credentials, the environment variables httpx reads, the
 //! `NO_PROXY` rules, and the `CONNECT` tunnel for HTTPS targets.
 
+use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use base64::Engine as _;
-use hyper::header::HeaderValue;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::connect::Io;
 use crate::endpoint::{split_host_port, Endpoint};
 use crate::failure::{Failure, FailureKind};
-use crate::options::{invalid, SenderError};
+use crate::options::SenderError;
 
 /// The largest proxy answer to `CONNECT` read before giving up.
-const MAX_PROXY_RESPONSE_HEAD: usize = 16 * 1024;
+pub(crate) const MAX_CONNECT_ANSWER: usize = 16 * 1024;
 
 /// A proxy to go through.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Proxy {
     pub(crate) endpoint: Endpoint,
-    pub(crate) authorization: Option<HeaderValue>,
+    /// `Basic ...` for `Proxy-Authorization`, when the URL carried `user:password@`.
+    pub(crate) authorization: Option<String>,
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The credentials stay out of any debug output.
+        f.debug_struct("Proxy")
+            .field("endpoint", &self.endpoint)
+            .field("authorization", &self.authorization.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 impl Proxy {
@@ -44,10 +53,7 @@ impl Proxy {
                 };
                 let credentials = format!("{}:{}", decode(user), decode(password));
                 let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
-                let mut value = HeaderValue::try_from(format!("Basic {encoded}"))
-                    .map_err(|_| invalid(format!("invalid {what}: bad credentials")))?;
-                value.set_sensitive(true);
-                Some(value)
+                Some(format!("Basic {encoded}"))
             }
         };
         Ok(Self {
@@ -138,54 +144,45 @@ pub(crate) fn no_proxy_matches(no_proxy: &str, target: &Endpoint) -> bool {
     })
 }
 
-/// Opens a `CONNECT` tunnel to `authority` through the proxy connection `io`.
-pub(crate) async fn tunnel(
-    io: &mut Box<dyn Io>,
-    authority: &str,
-    proxy: &Proxy,
-) -> Result<(), Failure> {
-    let refused = |message: String| Failure::new(FailureKind::Proxy, message);
+/// The `CONNECT` request that opens a tunnel to `authority` through `proxy`.
+pub(crate) fn connect_head(authority: &str, proxy: &Proxy) -> Vec<u8> {
     let mut head = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
     if let Some(authorization) = &proxy.authorization {
         head.push_str("Proxy-Authorization: ");
-        head.push_str(authorization.to_str().unwrap_or_default());
+        head.push_str(authorization);
         head.push_str("\r\n");
     }
     head.push_str("\r\n");
-    let failed =
-        |error: std::io::Error| refused(format!("proxy CONNECT to {authority} failed: {error}"));
-    io.write_all(head.as_bytes()).await.map_err(failed)?;
-    io.flush().await.map_err(failed)?;
-    // The proxy sends nothing after its answer until the TLS client hello, so reading in chunks
-    // cannot swallow tunnel bytes.
-    let mut response = Vec::with_capacity(256);
-    let mut chunk = [0u8; 1024];
-    while !response.windows(4).any(|window| window == b"\r\n\r\n") {
-        if response.len() > MAX_PROXY_RESPONSE_HEAD {
-            return Err(refused(format!(
-                "proxy CONNECT to {authority}: answer too long"
-            )));
+    head.into_bytes()
+}
+
+/// Reads the proxy's answer to `CONNECT` so far: `Ok(true)` once a complete 2xx head arrived
+/// (the tunnel is open), `Ok(false)` while more is needed, a [`FailureKind::Proxy`] failure when
+/// the proxy refused or did not answer in HTTP. The proxy sends nothing after its answer until
+/// the TLS client hello, so a complete head is the whole of what was read.
+pub(crate) fn connect_answer(answer: &[u8], authority: &str) -> Result<bool, Failure> {
+    let refused = |message: String| Failure::new(FailureKind::Proxy, message);
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut response = httparse::Response::new(&mut headers);
+    match response.parse(answer) {
+        Ok(httparse::Status::Complete(_)) => {
+            let status = response.code.unwrap_or(0);
+            if (200..300).contains(&status) {
+                Ok(true)
+            } else {
+                Err(refused(format!(
+                    "proxy refused CONNECT to {authority}: {status} {}",
+                    response.reason.unwrap_or("")
+                )))
+            }
         }
-        let read = io.read(&mut chunk).await.map_err(failed)?;
-        if read == 0 {
-            return Err(refused(format!(
-                "proxy CONNECT to {authority}: the proxy closed the connection"
-            )));
-        }
-        response.extend_from_slice(&chunk[..read]);
-    }
-    let status_line = response
-        .split(|&byte| byte == b'\n')
-        .next()
-        .map(|line| String::from_utf8_lossy(line).trim().to_owned())
-        .unwrap_or_default();
-    let status = status_line.split_whitespace().nth(1).unwrap_or_default();
-    if status_line.starts_with("HTTP/1.") && status.len() == 3 && status.starts_with('2') {
-        Ok(())
-    } else {
-        Err(refused(format!(
-            "proxy refused CONNECT to {authority}: {status_line:?}"
-        )))
+        Ok(httparse::Status::Partial) if answer.len() <= MAX_CONNECT_ANSWER => Ok(false),
+        Ok(httparse::Status::Partial) => Err(refused(format!(
+            "proxy CONNECT to {authority}: answer too long"
+        ))),
+        Err(error) => Err(refused(format!(
+            "proxy CONNECT to {authority}: not an HTTP answer ({error})"
+        ))),
     }
 }
 

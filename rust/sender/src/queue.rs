@@ -1,64 +1,39 @@
-//! Where callers and lanes meet: the requests handed to the lanes, the finished results, and the
-//! mutex-guarded state with its two condition variables.
+//! What callers hand the sender and get back: [`Request`]s, and [`Completion`]s delivered to the
+//! [`CompletionQueue`] each request names.
+//!
+//! A completion queue can be waited on by a blocked thread (a condition variable) and watched by
+//! an event loop: its wake descriptor becomes readable when completions are waiting, so an
+//! asyncio loop collects them on its own thread without a helper thread and without the runtime
+//! thread ever touching Python.
 
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-
-use bytes::Bytes;
-use hyper::http::uri::PathAndQuery;
-use hyper::Method;
-use tokio::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use crate::failure::Failure;
-use crate::options::{invalid, SenderError};
 
-/// One request to send: already signed, its path carries the query string.
-#[derive(Debug, Clone)]
+/// One request to send: the complete bytes, where its answer goes, and its deadline.
+#[derive(Debug)]
 pub struct Request {
     pub id: u64,
-    pub lane: usize,
-    pub(crate) method: Method,
-    pub(crate) path: PathAndQuery,
-    pub(crate) body: Bytes,
+    pub(crate) bytes: Vec<u8>,
+    /// A GET may be sent once more when a reused connection closed without answering.
+    pub(crate) idempotent: bool,
+    /// When the first attempt must be over: set at submission for a pool (time queued counts,
+    /// as the caller is waiting), or `None` to start the clock when an ordered lane takes it
+    /// (its channel's earlier requests go first by design).
+    pub(crate) deadline: Option<Instant>,
+    pub(crate) sink: Arc<CompletionQueue>,
 }
 
-impl Request {
-    /// Validates the method and the origin-form target (`/path?query`).
-    pub fn new(
-        id: u64,
-        lane: usize,
-        method: &str,
-        path_and_query: &str,
-        body: Bytes,
-    ) -> Result<Self, SenderError> {
-        let method = Method::from_bytes(method.as_bytes())
-            .map_err(|_| invalid(format!("invalid HTTP method {method:?}")))?;
-        if !path_and_query.starts_with('/') {
-            return Err(invalid(format!(
-                "path_and_query {path_and_query:?} must start with '/'"
-            )));
-        }
-        let path =
-            PathAndQuery::from_maybe_shared(Bytes::copy_from_slice(path_and_query.as_bytes()))
-                .map_err(|_| invalid(format!("invalid path_and_query {path_and_query:?}")))?;
-        Ok(Self {
-            id,
-            lane,
-            method,
-            path,
-            body,
-        })
-    }
-}
-
-/// A finished request, as returned by [`Sender::take_completed`](crate::Sender::take_completed).
+/// A finished request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Completion {
     pub id: u64,
     /// The final HTTP status; 0 when the last attempt got no response.
     pub status: u16,
-    /// The final response body (empty when `status` is 0).
-    pub body: Bytes,
-    /// Why there is no response; `None` with a status.
+    /// The final response body (empty without a response, or when it was over the cap).
+    pub body: Vec<u8>,
+    /// Why there is no usable response; `None` with a status and its body.
     pub failure: Option<Failure>,
     /// How many attempts were made (0 when closed before the first).
     pub attempts: u32,
@@ -71,7 +46,7 @@ impl Completion {
         id: u64,
         attempts: u32,
         status: u16,
-        body: Bytes,
+        body: Vec<u8>,
         retry_after: Option<f64>,
     ) -> Self {
         Self {
@@ -88,7 +63,7 @@ impl Completion {
         Self {
             id,
             status: 0,
-            body: Bytes::new(),
+            body: Vec::new(),
             failure: Some(failure),
             attempts,
             retry_after: None,
@@ -96,46 +71,188 @@ impl Completion {
     }
 }
 
-/// What lanes and callers share.
-pub(crate) struct Shared {
-    pub(crate) state: Mutex<State>,
-    /// Signalled when room frees up for `submit`, or on close.
-    pub(crate) room: Condvar,
-    /// Signalled when the first result arrives for a waiting `wait_completed`, or on close.
-    pub(crate) ready: Condvar,
+/// Where completions are delivered: waited on by a thread, or watched by an event loop through
+/// [`wake_fd`](Self::wake_fd).
+#[derive(Debug)]
+pub struct CompletionQueue {
+    state: Mutex<QueueState>,
+    ready: Condvar,
 }
 
-pub(crate) struct State {
-    pub(crate) closed: bool,
-    pub(crate) queues: Vec<mpsc::UnboundedSender<Request>>,
-    /// Submitted and not yet returned by `take_completed`.
-    pub(crate) outstanding: usize,
-    pub(crate) done: Vec<Completion>,
-    pub(crate) waiting_for_room: usize,
-    pub(crate) waiting_for_ready: usize,
+#[derive(Debug, Default)]
+struct QueueState {
+    done: Vec<Completion>,
+    waiting: usize,
+    wake: Option<WakePipe>,
+    /// A byte is in the wake pipe and not yet drained.
+    signalled: bool,
 }
 
-impl Shared {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+impl Default for CompletionQueue {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CompletionQueue {
+    pub fn new() -> Self {
+        Self {
+            state: Mutex::new(QueueState::default()),
+            ready: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn finish(&self, completion: Completion) {
+    pub(crate) fn push(&self, completion: Completion) {
         let mut state = self.lock();
         state.done.push(completion);
-        if state.waiting_for_ready > 0 && state.done.len() == 1 {
-            self.ready.notify_all();
+        Self::announce(&self.ready, &mut state);
+    }
+
+    fn announce(ready: &Condvar, state: &mut QueueState) {
+        if state.waiting > 0 {
+            ready.notify_all();
+        }
+        if !state.signalled {
+            if let Some(wake) = &state.wake {
+                wake.signal();
+                state.signalled = true;
+            }
         }
     }
 
-    pub(crate) fn finish_all(&self, completions: Vec<Completion>) {
-        if completions.is_empty() {
-            return;
-        }
+    /// Every completion delivered so far, at once, without waiting.
+    pub fn take(&self) -> Vec<Completion> {
         let mut state = self.lock();
-        state.done.extend(completions);
-        if state.waiting_for_ready > 0 {
-            self.ready.notify_all();
+        Self::take_locked(&mut state)
+    }
+
+    fn take_locked(state: &mut QueueState) -> Vec<Completion> {
+        if state.signalled {
+            if let Some(wake) = &state.wake {
+                wake.drain();
+            }
+            state.signalled = false;
+        }
+        std::mem::take(&mut state.done)
+    }
+
+    /// Like [`take`](Self::take), but first waits up to `wait` for a completion when none is
+    /// there.
+    pub fn wait(&self, wait: Duration) -> Vec<Completion> {
+        let deadline = Instant::now().checked_add(wait);
+        let mut state = self.lock();
+        while state.done.is_empty() {
+            let left = match deadline {
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+                None => Duration::MAX,
+            };
+            if left.is_zero() {
+                break;
+            }
+            state.waiting += 1;
+            state = match self.ready.wait_timeout(state, left) {
+                Ok((state, _)) => state,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+            state.waiting -= 1;
+        }
+        Self::take_locked(&mut state)
+    }
+
+    /// A descriptor that is readable while completions are waiting (made on first use); reading
+    /// it is [`take`](Self::take)'s job.
+    #[cfg(unix)]
+    pub fn wake_fd(&self) -> std::io::Result<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        let mut state = self.lock();
+        if state.wake.is_none() {
+            state.wake = Some(WakePipe::new()?);
+        }
+        let wake = state.wake.as_ref().expect("made above");
+        let fd = wake.read.as_raw_fd();
+        if !state.done.is_empty() && !state.signalled {
+            wake.signal();
+            state.signalled = true;
+        }
+        Ok(fd)
+    }
+}
+
+/// A non-blocking pipe: one byte in it means "completions are waiting".
+#[cfg(unix)]
+#[derive(Debug)]
+struct WakePipe {
+    read: std::os::fd::OwnedFd,
+    write: std::os::fd::OwnedFd,
+}
+
+#[cfg(unix)]
+impl WakePipe {
+    fn new() -> std::io::Result<Self> {
+        use std::os::fd::FromRawFd;
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: `fds` is a valid out-array of two descriptors.
+        if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `pipe` returned two descriptors this process now owns.
+        let (read, write) = unsafe {
+            (
+                std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+                std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+            )
+        };
+        for fd in [&read, &write] {
+            set_flags(fd)?;
+        }
+        Ok(Self { read, write })
+    }
+
+    fn signal(&self) {
+        use std::os::fd::AsRawFd;
+        let byte = 1u8;
+        // SAFETY: writes one byte from a valid buffer to a descriptor this pipe owns; a full pipe
+        // (EAGAIN) already signals, so the result does not matter.
+        unsafe { libc::write(self.write.as_raw_fd(), std::ptr::addr_of!(byte).cast(), 1) };
+    }
+
+    fn drain(&self) {
+        use std::os::fd::AsRawFd;
+        let mut buf = [0u8; 64];
+        // SAFETY: reads into a valid buffer from a non-blocking descriptor this pipe owns.
+        while unsafe { libc::read(self.read.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) } > 0 {
         }
     }
+}
+
+#[cfg(unix)]
+fn set_flags(fd: &std::os::fd::OwnedFd) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = fd.as_raw_fd();
+    // SAFETY: plain fcntl calls on a descriptor this process owns.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let flags = libc::fcntl(fd, libc::F_GETFD);
+        if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+#[derive(Debug)]
+struct WakePipe;
+
+#[cfg(not(unix))]
+impl WakePipe {
+    fn signal(&self) {}
+    fn drain(&self) {}
 }

@@ -1,41 +1,66 @@
-//! [`Sender`]: starts the runtime thread and its lanes, queues requests, hands back results and
-//! shuts everything down.
+//! [`Sender`]: starts the runtime thread, hands requests to its lanes or its pool, and shuts
+//! everything down. Completions go to the [`CompletionQueue`] each request names.
 
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::BuildHasher;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::connect::Client;
-use crate::lane::Lane;
+use crate::lane::{Cancelled, InFlight, Lane, Pool, Settings};
 use crate::options::{invalid, Options, SenderError};
-use crate::queue::{Completion, Request, Shared, State};
+use crate::queue::{CompletionQueue, Request};
+use crate::route::Route;
 
-/// A pooled keep-alive HTTP/1.1 client sending submitted requests on its own runtime thread.
+/// A keep-alive HTTP/1.1 client sending submitted requests on its own runtime thread.
 pub struct Sender {
-    shared: Arc<Shared>,
+    /// Left alone in a child process (see `Drop`).
+    inner: ManuallyDrop<Inner>,
+    owner_pid: u32,
+}
+
+/// Where submitted requests go.
+enum Dispatch {
+    /// Ordered: one queue per lane (emptied on close).
+    Lanes(Mutex<Vec<mpsc::UnboundedSender<Request>>>),
+    /// Pooled: a task per request on the runtime.
+    Pool(Arc<Pool>),
+}
+
+struct Inner {
+    settings: Arc<Settings>,
+    dispatch: Dispatch,
+    handle: Handle,
     lanes: usize,
-    max_queued: usize,
+    closed: AtomicBool,
+    cancelled: Arc<Cancelled>,
+    seed: AtomicU64,
     stop: Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>,
 }
 
 impl fmt::Debug for Sender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sender")
-            .field("lanes", &self.lanes)
-            .field("max_queued", &self.max_queued)
-            .field("pending", &self.pending())
+            .field("lanes", &self.inner.lanes)
+            .field(
+                "ordered",
+                &matches!(self.inner.dispatch, Dispatch::Lanes(_)),
+            )
+            .field("closed", &self.is_closed())
             .finish()
     }
 }
 
 impl Sender {
-    /// Validates everything, starts the runtime thread and its lanes. Reads proxy variables from
-    /// the environment for [`ProxyChoice::FromEnv`].
+    /// Validates everything and starts the runtime thread; connections are made by the first
+    /// requests that need them. Reads proxy variables from the environment for
+    /// [`ProxyChoice::FromEnv`](crate::ProxyChoice::FromEnv).
     pub fn new(base_url: &str, options: Options) -> Result<Self, SenderError> {
         Self::with_env(base_url, options, &|name| std::env::var(name).ok())
     }
@@ -46,40 +71,48 @@ impl Sender {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, SenderError> {
         options.check()?;
-        let client = Arc::new(Client::new(base_url, &options, env)?);
-
+        let route = Route::new(base_url, &options.headers, &options.proxy, env)?;
+        if route.needs_tls() && options.tls.is_none() {
+            return Err(invalid(
+                "an https:// target or proxy needs a TLS configuration",
+            ));
+        }
+        let settings = Arc::new(Settings {
+            route,
+            tls: options.tls,
+            timeout: options.timeout,
+            max_body: options.max_body,
+            retries: options.retries,
+            backoff_base: options.backoff_base,
+            backoff_max: options.backoff_max,
+        });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
+            // Name lookups run on blocking threads; let them go soon after.
+            .max_blocking_threads(4)
+            .thread_keep_alive(Duration::from_secs(1))
             .build()
             .map_err(|error| SenderError::Runtime(format!("cannot start the runtime: {error}")))?;
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                closed: false,
-                queues: Vec::with_capacity(options.lanes),
-                outstanding: 0,
-                done: Vec::new(),
-                waiting_for_room: 0,
-                waiting_for_ready: 0,
-            }),
-            room: Condvar::new(),
-            ready: Condvar::new(),
-        });
         let seed = RandomState::new().hash_one(Instant::now());
-        let mut queues = Vec::with_capacity(options.lanes);
-        for index in 0..options.lanes {
-            let (queue, receiver) = mpsc::unbounded_channel();
-            queues.push(queue);
-            let lane = Lane::new(
-                Arc::clone(&shared),
-                Arc::clone(&client),
-                receiver,
-                seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            );
-            runtime.spawn(lane.run());
-        }
-        shared.lock().queues = queues;
-
+        let cancelled = Arc::new(Cancelled::default());
+        let dispatch = if options.ordered {
+            let mut queues = Vec::with_capacity(options.lanes);
+            for index in 0..options.lanes {
+                let (queue, receiver) = mpsc::unbounded_channel();
+                queues.push(queue);
+                let lane = Lane::new(Arc::clone(&settings), receiver, spread(seed, index as u64));
+                runtime.spawn(lane.run());
+            }
+            Dispatch::Lanes(Mutex::new(queues))
+        } else {
+            Dispatch::Pool(Arc::new(Pool::new(
+                Arc::clone(&settings),
+                options.lanes,
+                Arc::clone(&cancelled),
+            )))
+        };
+        let handle = runtime.handle().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("pusher-fast-sender".into())
@@ -88,146 +121,116 @@ impl Sender {
                 runtime.block_on(async {
                     let _ = stopped.await;
                 });
-                // Drops every lane now (each completes its unfinished requests as cancelled)
-                // without waiting for a blocking DNS lookup that may still run.
+                // Drops every task now (each completes its request as closed) without waiting
+                // for a name lookup that may still run.
                 runtime.shutdown_background();
             })
             .map_err(|error| {
                 SenderError::Runtime(format!("cannot start the sender thread: {error}"))
             })?;
         Ok(Self {
-            shared,
-            lanes: options.lanes,
-            max_queued: options.max_queued,
-            stop: Mutex::new(Some((stop, thread))),
+            inner: ManuallyDrop::new(Inner {
+                settings,
+                dispatch,
+                handle,
+                lanes: options.lanes,
+                closed: AtomicBool::new(false),
+                cancelled,
+                seed: AtomicU64::new(seed),
+                stop: Mutex::new(Some((stop, thread))),
+            }),
+            owner_pid: std::process::id(),
         })
     }
 
-    /// The number of lanes.
+    /// The number of lanes, or of connections a pool may use at once.
     pub fn lanes(&self) -> usize {
-        self.lanes
+        self.inner.lanes
     }
 
-    /// Queues `request` if fewer than `max_queued` are outstanding; otherwise hands it back.
-    pub fn try_submit(&self, request: Request) -> Result<Option<Request>, SenderError> {
-        self.submit_timeout(request, Duration::ZERO)
-    }
-
-    /// Queues `request`, waiting up to `wait` for room; hands it back if there is still none.
-    pub fn submit_timeout(
+    /// Queues `method target` with `body`; its completion goes to `sink`. An ordered sender
+    /// needs the `lane`; a pool takes none. In a pool the deadline of the first attempt starts
+    /// now (time waiting for a connection counts); in a lane, when the lane takes the request.
+    pub fn submit(
         &self,
-        request: Request,
-        wait: Duration,
-    ) -> Result<Option<Request>, SenderError> {
-        if request.lane >= self.lanes {
-            return Err(invalid(format!(
-                "lane {} is out of range: the sender has {} lanes",
-                request.lane, self.lanes
-            )));
-        }
-        let deadline = Instant::now().checked_add(wait);
-        let mut state = self.shared.lock();
-        loop {
-            if state.closed {
-                return Err(SenderError::Closed);
+        id: u64,
+        lane: Option<usize>,
+        method: &str,
+        target: &str,
+        body: &[u8],
+        sink: &Arc<CompletionQueue>,
+    ) -> Result<(), SenderError> {
+        let inner = &*self.inner;
+        let bytes = inner.settings.route.request_bytes(method, target, body)?;
+        let request = |deadline: Option<Instant>| Request {
+            id,
+            bytes,
+            idempotent: method == "GET",
+            deadline,
+            sink: Arc::clone(sink),
+        };
+        match (&inner.dispatch, lane) {
+            (Dispatch::Lanes(queues), Some(lane)) => {
+                let queues = queues.lock().unwrap_or_else(PoisonError::into_inner);
+                if inner.closed.load(Ordering::Acquire) {
+                    return Err(SenderError::Closed);
+                }
+                let queue = queues.get(lane).ok_or_else(|| {
+                    invalid(format!(
+                        "lane {lane} is out of range: the sender has {} lanes",
+                        inner.lanes
+                    ))
+                })?;
+                queue.send(request(None)).map_err(|_| {
+                    SenderError::Runtime("the sender's runtime stopped unexpectedly".to_owned())
+                })
             }
-            if state.outstanding < self.max_queued {
-                break;
+            (Dispatch::Lanes(_), None) => {
+                Err(invalid("an ordered sender needs a lane for each request"))
             }
-            let left = match deadline {
-                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
-                None => Duration::MAX,
-            };
-            if left.is_zero() {
-                return Ok(Some(request));
+            (Dispatch::Pool(pool), None) => {
+                if inner.closed.load(Ordering::Acquire) {
+                    return Err(SenderError::Closed);
+                }
+                let request = request(Some(Instant::now() + inner.settings.timeout));
+                let in_flight = InFlight::new(&request);
+                let seed = inner
+                    .seed
+                    .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+                // On a runtime already shut down the task is dropped at once, and its guard
+                // completes the request as closed.
+                inner
+                    .handle
+                    .spawn(Arc::clone(pool).send(request, in_flight, seed));
+                Ok(())
             }
-            state.waiting_for_room += 1;
-            state = match self.shared.room.wait_timeout(state, left) {
-                Ok((state, _)) => state,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-            state.waiting_for_room -= 1;
+            (Dispatch::Pool(_), Some(_)) => Err(invalid("a pooled sender takes no lane")),
         }
-        let lane = request.lane;
-        if state.queues[lane].send(request).is_err() {
-            return Err(SenderError::Runtime(format!(
-                "lane {lane} of the sender stopped unexpectedly"
-            )));
-        }
-        state.outstanding += 1;
-        Ok(None)
     }
 
-    /// Queues `request`, waiting as long as it takes for room.
-    pub fn submit(&self, request: Request) -> Result<(), SenderError> {
-        let mut request = request;
-        loop {
-            match self.submit_timeout(request, Duration::from_secs(3600))? {
-                None => return Ok(()),
-                Some(back) => request = back,
-            }
-        }
-    }
-
-    /// Every finished request not yet returned, in completion order; frees their room.
-    pub fn take_completed(&self) -> Vec<Completion> {
-        let mut state = self.shared.lock();
-        Self::take_locked(&self.shared, &mut state)
-    }
-
-    fn take_locked(shared: &Shared, state: &mut State) -> Vec<Completion> {
-        let done = std::mem::take(&mut state.done);
-        state.outstanding = state.outstanding.saturating_sub(done.len());
-        if !done.is_empty() && state.waiting_for_room > 0 {
-            shared.room.notify_all();
-        }
-        done
-    }
-
-    /// Like [`take_completed`](Self::take_completed), but first waits up to `wait` for a result
-    /// when none is ready and some request is outstanding (not when closed).
-    pub fn wait_completed(&self, wait: Duration) -> Vec<Completion> {
-        let deadline = Instant::now().checked_add(wait);
-        let mut state = self.shared.lock();
-        while state.done.is_empty() && state.outstanding > 0 && !state.closed {
-            let left = match deadline {
-                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
-                None => Duration::MAX,
-            };
-            if left.is_zero() {
-                break;
-            }
-            state.waiting_for_ready += 1;
-            state = match self.shared.ready.wait_timeout(state, left) {
-                Ok((state, _)) => state,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
-            state.waiting_for_ready -= 1;
-        }
-        Self::take_locked(&self.shared, &mut state)
-    }
-
-    /// Requests submitted and not yet returned by `take_completed`/`wait_completed`.
-    pub fn pending(&self) -> usize {
-        self.shared.lock().outstanding
+    /// Drops a submitted request that has not started yet: it will not be sent and gets no
+    /// completion. A request already being sent completes as usual.
+    pub fn cancel(&self, id: u64) {
+        self.inner.cancelled.add(id);
     }
 
     pub fn is_closed(&self) -> bool {
-        self.shared.lock().closed
+        self.inner.closed.load(Ordering::Acquire)
     }
 
-    /// Stops taking requests and stops the runtime without waiting for the network. Every
-    /// unfinished request completes as cancelled (status 0, a `"connection:"` error) before this
-    /// returns, so `pending()` then equals the number of results left to collect. Idempotent.
+    /// Stops taking requests and stops the runtime without waiting for the network. Every request
+    /// not finished by then completes with a [`FailureKind::Closed`](crate::FailureKind::Closed)
+    /// failure before this returns. Idempotent.
     pub fn close(&self) {
-        {
-            let mut state = self.shared.lock();
-            state.closed = true;
-            state.queues.clear();
-            self.shared.room.notify_all();
-            self.shared.ready.notify_all();
+        let inner = &*self.inner;
+        inner.closed.store(true, Ordering::Release);
+        if let Dispatch::Lanes(queues) = &inner.dispatch {
+            queues
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
         }
-        let stop = self
+        let stop = inner
             .stop
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -237,14 +240,22 @@ impl Sender {
             // Quick: the runtime only has to drop its tasks and sockets.
             let _ = thread.join();
         }
-        // Wake anybody who started waiting while the runtime was shutting down.
-        let _state = self.shared.lock();
-        self.shared.ready.notify_all();
     }
 }
 
 impl Drop for Sender {
     fn drop(&mut self) {
-        self.close();
+        // In a child process the runtime thread does not exist and a lock may be held by a thread
+        // of the parent: everything is left as it is instead of waited for.
+        if self.owner_pid == std::process::id() {
+            self.close();
+            // SAFETY: dropped exactly once, here, and never used after.
+            unsafe { ManuallyDrop::drop(&mut self.inner) };
+        }
     }
+}
+
+/// A distinct jitter seed for each lane.
+fn spread(seed: u64, index: u64) -> u64 {
+    seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }

@@ -38,6 +38,10 @@ pub(crate) enum Reply {
     RespondAndClose(u16),
     /// Answer, then close the connection 50 ms later without having said so.
     RespondThenDropIdle(u16),
+    /// Write these bytes as they are, then close.
+    Raw(Vec<u8>),
+    /// A 200 `{}` answer written one byte at a time, `every` apart.
+    Drip(Duration),
 }
 
 pub(crate) fn ok() -> Reply {
@@ -195,6 +199,21 @@ fn serve(
                 std::thread::sleep(Duration::from_secs(5));
                 active.fetch_sub(1, Ordering::SeqCst);
                 return;
+            }
+            Reply::Raw(bytes) => {
+                let _ = writer.write_all(&bytes);
+                active.fetch_sub(1, Ordering::SeqCst);
+                return;
+            }
+            Reply::Drip(every) => {
+                for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}" {
+                    std::thread::sleep(every);
+                    if writer.write_all(&[*byte]).is_err() {
+                        break;
+                    }
+                }
+                active.fetch_sub(1, Ordering::SeqCst);
+                continue;
             }
         };
         std::thread::sleep(delay);

@@ -1,20 +1,23 @@
-//! The sender over real sockets, against the scripted server of `test_server`.
+//! The transports over real sockets, against the scripted server of `test_server`.
 
 use std::net::TcpListener;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use bytes::Bytes;
 
-use crate::connect::{tcp_connect, Io};
-use crate::proxy::{tunnel, Proxy};
+use crate::connect::{tcp_connect, tunnel, Io};
+use crate::proxy::Proxy;
 use crate::test_server::{ok, status, Reply, TestServer};
 use crate::{
-    Completion, FailureKind, Options, ProxyChoice, Request, Sender, SenderError, MAX_LANES,
+    CallClient, CallError, Completion, CompletionQueue, FailureKind, Options, ProxyChoice, Sender,
+    SenderError, MAX_LANES,
 };
 
 // -- Helpers. --------------------------------------------------------------------------------
+
+const TARGET: &str = "/apps/1/events?auth_key=k";
 
 fn options(lanes: usize) -> Options {
     Options {
@@ -27,26 +30,57 @@ fn options(lanes: usize) -> Options {
     }
 }
 
-fn post(id: u64, lane: usize, body: &str) -> Request {
-    Request::new(
-        id,
-        lane,
-        "POST",
-        "/apps/1/events?auth_key=k",
-        Bytes::from(body.to_owned()),
+fn pool(lanes: usize) -> Options {
+    Options {
+        ordered: false,
+        ..options(lanes)
+    }
+}
+
+/// Submits `body` on `lane` of `sender`, its completion going to `queue`.
+fn post(sender: &Sender, queue: &Arc<CompletionQueue>, id: u64, lane: Option<usize>, body: &str) {
+    sender
+        .submit(id, lane, "POST", TARGET, body.as_bytes(), queue)
+        .unwrap();
+}
+
+/// Waits for `count` results (at most 10 s), sorted by id.
+fn collect(queue: &CompletionQueue, count: usize) -> Vec<Completion> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut all = Vec::new();
+    while all.len() < count && Instant::now() < deadline {
+        all.extend(queue.wait(Duration::from_millis(100)));
+    }
+    all.sort_by_key(|completion| completion.id);
+    all
+}
+
+fn call_client(url: &str, timeout: Duration) -> CallClient {
+    let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
+    CallClient::new(
+        url,
+        &headers,
+        &ProxyChoice::Direct,
+        None,
+        timeout,
+        1 << 20,
+        8,
     )
     .unwrap()
 }
 
-/// Waits for `count` results (at most 10 s).
-fn collect(sender: &Sender, count: usize) -> Vec<Completion> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut all = Vec::new();
-    while all.len() < count && Instant::now() < deadline {
-        all.extend(sender.wait_completed(Duration::from_millis(100)));
-    }
-    all.sort_by_key(|completion| completion.id);
-    all
+/// One blocking call; signals never interrupt it here.
+fn call(client: &CallClient, body: &str) -> Result<crate::Response, crate::Failure> {
+    let request = client
+        .request_bytes("POST", TARGET, body.as_bytes())
+        .unwrap();
+    let mut carry_on = || Ok::<(), ()>(());
+    client
+        .call(&request, "POST", Instant::now(), &mut carry_on)
+        .map_err(|error| match error {
+            CallError::Failed(failure) => failure,
+            CallError::Interrupted(()) => unreachable!("never interrupted"),
+        })
 }
 
 #[test]
@@ -58,10 +92,6 @@ fn options_are_checked() {
         },
         Options {
             lanes: MAX_LANES + 1,
-            ..Options::new()
-        },
-        Options {
-            max_queued: 0,
             ..Options::new()
         },
         Options {
@@ -101,15 +131,30 @@ fn options_are_checked() {
             "{described}: {error:?}"
         );
     }
-    let error = Request::new(1, 0, "PO ST", "/x", Bytes::new()).unwrap_err();
-    assert!(matches!(error, SenderError::InvalidArgument(_)));
-    let error = Request::new(1, 0, "POST", "apps", Bytes::new()).unwrap_err();
-    assert!(matches!(error, SenderError::InvalidArgument(_)));
-    let error = Request::new(1, 0, "POST", "/a b", Bytes::new()).unwrap_err();
-    assert!(matches!(error, SenderError::InvalidArgument(_)));
+    // https without a TLS configuration.
+    let error = Sender::new("https://127.0.0.1:1", Options::new()).unwrap_err();
+    assert!(error.to_string().contains("TLS"), "{error}");
     let sender = Sender::new("http://127.0.0.1:1", options(2)).unwrap();
-    let error = sender.try_submit(post(1, 2, "")).unwrap_err();
+    let queue = Arc::new(CompletionQueue::new());
+    for (method, target) in [("PO ST", "/x"), ("POST", "apps"), ("POST", "/a b")] {
+        let error = sender
+            .submit(1, Some(0), method, target, b"", &queue)
+            .unwrap_err();
+        assert!(matches!(error, SenderError::InvalidArgument(_)), "{error}");
+    }
+    let error = sender
+        .submit(1, Some(2), "POST", "/x", b"", &queue)
+        .unwrap_err();
     assert!(error.to_string().contains("out of range"), "{error}");
+    let error = sender
+        .submit(1, None, "POST", "/x", b"", &queue)
+        .unwrap_err();
+    assert!(error.to_string().contains("needs a lane"), "{error}");
+    let pooled = Sender::new("http://127.0.0.1:1", pool(2)).unwrap();
+    let error = pooled
+        .submit(1, Some(0), "POST", "/x", b"", &queue)
+        .unwrap_err();
+    assert!(error.to_string().contains("takes no lane"), "{error}");
 }
 
 #[test]
@@ -121,9 +166,9 @@ fn credentials_in_the_base_url_are_refused() {
 
 #[test]
 fn a_bad_proxy_variable_is_named() {
-    let env = |name: &str| (name == "HTTPS_PROXY").then(|| "socks5://p:1".to_owned());
+    let env = |name: &str| (name == "HTTP_PROXY").then(|| "socks5://p:1".to_owned());
     let sender = Sender::with_env(
-        "https://api-eu.pusher.com",
+        "http://api-eu.pusher.com",
         Options {
             proxy: ProxyChoice::FromEnv,
             ..Options::new()
@@ -132,12 +177,12 @@ fn a_bad_proxy_variable_is_named() {
     );
     let error = sender.unwrap_err().to_string();
     assert!(
-        error.contains("$HTTPS_PROXY") && error.contains("unsupported scheme"),
+        error.contains("$HTTP_PROXY") && error.contains("unsupported scheme"),
         "{error}"
     );
 }
 
-// -- Over the network. -----------------------------------------------------------------------
+// -- The sender, over the network. -----------------------------------------------------------
 
 #[test]
 fn delivers_and_keeps_one_connection_per_lane() {
@@ -148,12 +193,17 @@ fn delivers_and_keeps_one_connection_per_lane() {
         delay: Duration::ZERO,
     });
     let sender = Sender::new(&server.url(), options(2)).unwrap();
+    let queue = Arc::new(CompletionQueue::new());
     for id in 0..20 {
-        sender
-            .submit(post(id, (id % 2) as usize, &format!("body-{id}")))
-            .unwrap();
+        post(
+            &sender,
+            &queue,
+            id,
+            Some((id % 2) as usize),
+            &format!("body-{id}"),
+        );
     }
-    let done = collect(&sender, 20);
+    let done = collect(&queue, 20);
     assert_eq!(done.len(), 20);
     for completion in &done {
         assert_eq!(completion.status, 200);
@@ -162,16 +212,12 @@ fn delivers_and_keeps_one_connection_per_lane() {
         // The final response's Retry-After travels with the result.
         assert_eq!(completion.retry_after, Some(1.0));
     }
-    assert_eq!(sender.pending(), 0);
     let seen = server.seen();
     assert_eq!(seen.len(), 20);
     let connections: std::collections::BTreeSet<_> = seen.iter().map(|s| s.connection).collect();
     assert_eq!(connections.len(), 2, "one keep-alive connection per lane");
     let first = &seen[0];
-    assert_eq!(
-        first.request_line,
-        "POST /apps/1/events?auth_key=k HTTP/1.1"
-    );
+    assert_eq!(first.request_line, format!("POST {TARGET} HTTP/1.1"));
     assert_eq!(first.header("host"), Some(server.addr.to_string().as_str()));
     assert_eq!(first.header("content-type"), Some("application/json"));
     assert!(first.body.starts_with(b"body-"));
@@ -187,13 +233,12 @@ fn keeps_order_within_a_lane_and_runs_lanes_concurrently() {
     });
     let lanes = 4;
     let sender = Sender::new(&server.url(), options(lanes)).unwrap();
+    let queue = Arc::new(CompletionQueue::new());
     for id in 0..100u64 {
         let lane = (id % lanes as u64) as usize;
-        sender
-            .submit(post(id, lane, &format!("{lane}:{id}")))
-            .unwrap();
+        post(&sender, &queue, id, Some(lane), &format!("{lane}:{id}"));
     }
-    assert_eq!(collect(&sender, 100).len(), 100);
+    assert_eq!(collect(&queue, 100).len(), 100);
     let seen = server.seen();
     for lane in 0..lanes {
         let ids: Vec<u64> = seen
@@ -219,9 +264,9 @@ fn keeps_order_within_a_lane_and_runs_lanes_concurrently() {
     let sender = Sender::new(&server.url(), options(8)).unwrap();
     let started = Instant::now();
     for id in 0..8 {
-        sender.submit(post(id, id as usize, "x")).unwrap();
+        post(&sender, &queue, id, Some(id as usize), "x");
     }
-    assert_eq!(collect(&sender, 8).len(), 8);
+    assert_eq!(collect(&queue, 8).len(), 8);
     assert!(
         started.elapsed() < Duration::from_millis(1200),
         "{:?}",
@@ -230,14 +275,78 @@ fn keeps_order_within_a_lane_and_runs_lanes_concurrently() {
     assert_eq!(server.max_active.load(Ordering::SeqCst), 8);
     let started = Instant::now();
     for id in 0..3 {
-        sender.submit(post(id, 0, "x")).unwrap();
+        post(&sender, &queue, id, Some(0), "x");
     }
-    assert_eq!(collect(&sender, 3).len(), 3);
+    assert_eq!(collect(&queue, 3).len(), 3);
     assert!(
         started.elapsed() >= Duration::from_millis(900),
         "{:?}",
         started.elapsed()
     );
+}
+
+#[test]
+fn a_pool_uses_any_free_worker_and_counts_queueing_against_the_deadline() {
+    // Two workers, six slow requests: three rounds, and the last ones time out while queued.
+    let server = TestServer::start(|_, _| Reply::Respond {
+        status: 200,
+        headers: Vec::new(),
+        body: "{}".into(),
+        delay: Duration::from_millis(250),
+    });
+    let sender = Sender::new(
+        &server.url(),
+        Options {
+            timeout: Duration::from_millis(600),
+            ..pool(2)
+        },
+    )
+    .unwrap();
+    let queue = Arc::new(CompletionQueue::new());
+    let started = Instant::now();
+    for id in 0..6 {
+        post(&sender, &queue, id, None, "x");
+    }
+    let done = collect(&queue, 6);
+    let ok = done.iter().filter(|c| c.status == 200).count();
+    let timed_out: Vec<_> = done
+        .iter()
+        .filter_map(|c| c.failure.as_ref())
+        .filter(|f| f.kind == FailureKind::Timeout)
+        .collect();
+    assert_eq!((ok, timed_out.len()), (4, 2), "{done:?}");
+    assert!(
+        timed_out[0].message.contains("queued") || timed_out[0].message.contains("waiting"),
+        "{}",
+        timed_out[0]
+    );
+    // Nobody waited past the deadline (plus scheduling slack).
+    assert!(
+        started.elapsed() < Duration::from_millis(1100),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn cancelled_requests_are_not_sent() {
+    let server = TestServer::start(|_, _| Reply::Respond {
+        status: 200,
+        headers: Vec::new(),
+        body: "{}".into(),
+        delay: Duration::from_millis(100),
+    });
+    let sender = Sender::new(&server.url(), pool(1)).unwrap();
+    let queue = Arc::new(CompletionQueue::new());
+    post(&sender, &queue, 1, None, "first");
+    post(&sender, &queue, 2, None, "second");
+    sender.cancel(2);
+    post(&sender, &queue, 3, None, "third");
+    let done = collect(&queue, 2);
+    assert_eq!(done.iter().map(|c| c.id).collect::<Vec<_>>(), [1, 3]);
+    assert!(queue.wait(Duration::from_millis(200)).is_empty());
+    let bodies: Vec<_> = server.seen().iter().map(|s| s.body.clone()).collect();
+    assert_eq!(bodies, [&b"first"[..], b"third"]);
 }
 
 #[test]
@@ -251,9 +360,10 @@ fn retries_5xx_then_succeeds_in_order() {
         },
     )
     .unwrap();
-    sender.submit(post(1, 0, "first")).unwrap();
-    sender.submit(post(2, 0, "second")).unwrap();
-    let done = collect(&sender, 2);
+    let queue = Arc::new(CompletionQueue::new());
+    post(&sender, &queue, 1, Some(0), "first");
+    post(&sender, &queue, 2, Some(0), "second");
+    let done = collect(&queue, 2);
     assert_eq!((done[0].status, done[0].attempts), (200, 3));
     assert_eq!((done[1].status, done[1].attempts), (200, 1));
     let bodies: Vec<_> = server.seen().iter().map(|s| s.body.clone()).collect();
@@ -277,16 +387,17 @@ fn gives_up_after_the_last_retry_and_never_retries_4xx() {
         },
     )
     .unwrap();
-    sender.submit(post(1, 0, "bad")).unwrap();
-    sender.submit(post(2, 1, "boom")).unwrap();
-    let done = collect(&sender, 2);
+    let queue = Arc::new(CompletionQueue::new());
+    post(&sender, &queue, 1, Some(0), "bad");
+    post(&sender, &queue, 2, Some(1), "boom");
+    let done = collect(&queue, 2);
     assert_eq!((done[0].status, done[0].attempts), (400, 1));
     assert_eq!((done[1].status, done[1].attempts), (500, 3));
     assert_eq!(&done[1].body[..], b"{}");
     // Without retries nothing is repeated.
     let sender = Sender::new(&server.url(), options(1)).unwrap();
-    sender.submit(post(3, 0, "boom")).unwrap();
-    assert_eq!(collect(&sender, 1)[0].attempts, 1);
+    post(&sender, &queue, 3, Some(0), "boom");
+    assert_eq!(collect(&queue, 1)[0].attempts, 1);
 }
 
 #[test]
@@ -313,13 +424,40 @@ fn retry_after_of_any_retryable_status_is_honoured() {
             },
         )
         .unwrap();
-        sender.submit(post(1, 0, "x")).unwrap();
-        let done = collect(&sender, 1);
+        let queue = Arc::new(CompletionQueue::new());
+        post(&sender, &queue, 1, Some(0), "x");
+        let done = collect(&queue, 1);
         assert_eq!((done[0].status, done[0].attempts), (200, 2), "{status}");
         let seen = server.seen();
         let gap = seen[1].at - seen[0].at;
         assert!(gap >= Duration::from_millis(290), "{status}: {gap:?}");
     }
+}
+
+#[test]
+fn a_2xx_over_the_body_cap_is_neither_kept_nor_retried() {
+    let big = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+        2 * 1024 * 1024
+    );
+    let server = TestServer::start(move |_, _| Reply::Raw(big.clone().into_bytes()));
+    let sender = Sender::new(
+        &server.url(),
+        Options {
+            retries: 3,
+            max_body: 1024 * 1024,
+            ..options(1)
+        },
+    )
+    .unwrap();
+    let queue = Arc::new(CompletionQueue::new());
+    post(&sender, &queue, 1, Some(0), "x");
+    let done = collect(&queue, 1);
+    let failure = done[0].failure.as_ref().unwrap();
+    assert_eq!(failure.kind, FailureKind::BodyTooLarge, "{failure}");
+    assert_eq!((done[0].status, done[0].attempts), (200, 1));
+    assert!(done[0].body.is_empty());
+    assert_eq!(server.seen().len(), 1, "a 2xx is never sent again");
 }
 
 #[test]
@@ -332,8 +470,9 @@ fn refused_connections_report_status_0() {
         },
     )
     .unwrap();
-    sender.submit(post(7, 0, "x")).unwrap();
-    let done = collect(&sender, 1);
+    let queue = Arc::new(CompletionQueue::new());
+    post(&sender, &queue, 7, Some(0), "x");
+    let done = collect(&queue, 1);
     assert_eq!((done[0].id, done[0].status, done[0].attempts), (7, 0, 3));
     let failure = done[0].failure.as_ref().unwrap();
     assert_eq!(failure.kind, FailureKind::Connect);
@@ -355,16 +494,11 @@ fn closed_port() -> u16 {
 #[test]
 fn failures_say_what_went_wrong() {
     // A peer that does not speak HTTP.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        if let Ok((mut stream, _)) = listener.accept() {
-            let _ = std::io::Write::write_all(&mut stream, b"SSH-2.0-OpenSSH\r\n\r\n");
-        }
-    });
-    let sender = Sender::new(&format!("http://{address}"), options(1)).unwrap();
-    sender.submit(post(1, 0, "x")).unwrap();
-    let failure = collect(&sender, 1)[0].failure.clone().unwrap();
+    let server = TestServer::start(|_, _| Reply::Raw(b"SSH-2.0-OpenSSH\r\n\r\n".to_vec()));
+    let sender = Sender::new(&server.url(), options(1)).unwrap();
+    let queue = Arc::new(CompletionQueue::new());
+    post(&sender, &queue, 1, Some(0), "x");
+    let failure = collect(&queue, 1)[0].failure.clone().unwrap();
     assert_eq!(failure.kind, FailureKind::Protocol, "{failure}");
 
     // A proxy nobody answers at: its address is named, its credentials are not.
@@ -376,15 +510,15 @@ fn failures_say_what_went_wrong() {
         },
     )
     .unwrap();
-    sender.submit(post(2, 0, "x")).unwrap();
-    let failure = collect(&sender, 1)[0].failure.clone().unwrap();
+    post(&sender, &queue, 2, Some(0), "x");
+    let failure = collect(&queue, 1)[0].failure.clone().unwrap();
     assert_eq!(failure.kind, FailureKind::Proxy, "{failure}");
     assert!(failure.message.starts_with("proxy 127.0.0.1:"), "{failure}");
     assert!(!failure.message.contains("hunter2"), "{failure}");
 }
 
 #[test]
-fn an_unanswered_request_times_out() {
+fn an_unanswered_request_times_out_and_the_lane_moves_on() {
     let server = TestServer::start(|number, _| if number == 0 { Reply::Hang } else { ok() });
     let sender = Sender::new(
         &server.url(),
@@ -394,10 +528,11 @@ fn an_unanswered_request_times_out() {
         },
     )
     .unwrap();
+    let queue = Arc::new(CompletionQueue::new());
     let started = Instant::now();
-    sender.submit(post(1, 0, "x")).unwrap();
-    sender.submit(post(2, 0, "y")).unwrap();
-    let done = collect(&sender, 2);
+    post(&sender, &queue, 1, Some(0), "x");
+    post(&sender, &queue, 2, Some(0), "y");
+    let done = collect(&queue, 2);
     let failure = done[0].failure.as_ref().unwrap();
     assert_eq!(failure.kind, FailureKind::Timeout);
     assert!(
@@ -407,7 +542,8 @@ fn an_unanswered_request_times_out() {
         "{failure}"
     );
     assert_eq!(done[0].status, 0);
-    // The lane moves on, on a new connection.
+    // The lane's clock starts when it takes a request: the second one gets its own timeout, on
+    // a new connection.
     assert_eq!(done[1].status, 200);
     let elapsed = started.elapsed();
     assert!(
@@ -423,10 +559,11 @@ fn reconnects_after_the_server_closes() {
     // Announced with `Connection: close`: back to back requests each get a new connection.
     let server = TestServer::start(|_, _| Reply::RespondAndClose(200));
     let sender = Sender::new(&server.url(), options(1)).unwrap();
+    let queue = Arc::new(CompletionQueue::new());
     for id in 0..5 {
-        sender.submit(post(id, 0, "x")).unwrap();
+        post(&sender, &queue, id, Some(0), "x");
     }
-    let done = collect(&sender, 5);
+    let done = collect(&queue, 5);
     assert!(
         done.iter().all(|c| (c.status, c.attempts) == (200, 1)),
         "{done:?}"
@@ -443,63 +580,21 @@ fn reconnects_after_the_server_closes() {
     let server = TestServer::start(|_, _| Reply::RespondThenDropIdle(200));
     let sender = Sender::new(&server.url(), options(1)).unwrap();
     for id in 0..3 {
-        sender.submit(post(id, 0, "x")).unwrap();
-        let done = collect(&sender, 1);
+        post(&sender, &queue, id, Some(0), "x");
+        let done = collect(&queue, 1);
         assert_eq!((done[0].status, done[0].attempts), (200, 1), "{done:?}");
-        std::thread::sleep(Duration::from_millis(150));
+        std::thread::sleep(Duration::from_millis(300));
     }
     assert_eq!(server.seen().len(), 3);
-}
-
-#[test]
-fn submit_hands_back_when_full_until_results_are_collected() {
-    let server = TestServer::start(|_, _| Reply::Respond {
-        status: 200,
-        headers: Vec::new(),
-        body: "{}".into(),
-        delay: Duration::from_millis(50),
-    });
-    let sender = Sender::new(
-        &server.url(),
-        Options {
-            max_queued: 2,
-            ..options(2)
-        },
-    )
-    .unwrap();
-    assert!(sender.try_submit(post(1, 0, "x")).unwrap().is_none());
-    assert!(sender.try_submit(post(2, 1, "x")).unwrap().is_none());
-    let back = sender.try_submit(post(3, 0, "x")).unwrap().unwrap();
-    assert_eq!(back.id, 3);
-    // Finished but not collected still counts.
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(sender.pending(), 2);
-    let back = sender
-        .submit_timeout(back, Duration::from_millis(20))
-        .unwrap()
-        .unwrap();
-    // Collecting from another thread makes room for a blocked submit.
-    std::thread::scope(|scope| {
-        scope.spawn(|| {
-            std::thread::sleep(Duration::from_millis(100));
-            assert_eq!(sender.take_completed().len(), 2);
-        });
-        sender.submit(back).unwrap();
-    });
-    assert_eq!(collect(&sender, 1)[0].id, 3);
-    assert_eq!(sender.pending(), 0);
-    assert!(
-        sender.wait_completed(Duration::from_secs(5)).is_empty(),
-        "nothing pending: no wait"
-    );
 }
 
 #[test]
 fn close_cancels_what_is_unfinished_and_refuses_more() {
     let server = TestServer::start(|_, _| Reply::Hang);
     let sender = Sender::new(&server.url(), options(1)).unwrap();
+    let queue = Arc::new(CompletionQueue::new());
     for id in 0..3 {
-        sender.submit(post(id, 0, "x")).unwrap();
+        post(&sender, &queue, id, Some(0), "x");
     }
     while server.seen().is_empty() {
         std::thread::sleep(Duration::from_millis(5));
@@ -508,33 +603,72 @@ fn close_cancels_what_is_unfinished_and_refuses_more() {
     sender.close();
     assert!(started.elapsed() < Duration::from_secs(1));
     assert!(sender.is_closed());
-    assert_eq!(sender.pending(), 3);
-    let mut done = sender.take_completed();
+    let mut done = queue.take();
     done.sort_by_key(|completion| completion.id);
     let attempts: Vec<_> = done.iter().map(|c| (c.id, c.status, c.attempts)).collect();
     assert_eq!(attempts, [(0, 0, 1), (1, 0, 0), (2, 0, 0)]);
     for completion in &done {
         let failure = completion.failure.as_ref().unwrap();
         assert_eq!(failure.kind, FailureKind::Closed);
-        assert!(failure.message.starts_with("sender closed"), "{failure}");
+        assert!(failure.message.contains("closed"), "{failure}");
     }
-    assert_eq!(sender.pending(), 0);
     assert_eq!(
-        sender.try_submit(post(9, 0, "x")).unwrap_err(),
+        sender
+            .submit(9, Some(0), "POST", TARGET, b"x", &queue)
+            .unwrap_err(),
         SenderError::Closed
     );
     sender.close();
-    assert!(sender.wait_completed(Duration::from_secs(5)).is_empty());
+    assert!(queue.wait(Duration::from_millis(100)).is_empty());
 }
 
 #[test]
 fn dropping_without_close_stops_the_thread() {
     let server = TestServer::start(|_, _| Reply::Hang);
     let sender = Sender::new(&server.url(), options(4)).unwrap();
-    sender.submit(post(1, 0, "x")).unwrap();
+    let queue = Arc::new(CompletionQueue::new());
+    post(&sender, &queue, 1, Some(0), "x");
     let started = Instant::now();
     drop(sender);
     assert!(started.elapsed() < Duration::from_secs(1));
+    let done = queue.take();
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].failure.as_ref().unwrap().kind, FailureKind::Closed);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_wake_descriptor_is_readable_exactly_while_completions_wait() {
+    use std::os::fd::RawFd;
+    fn readable(fd: RawFd) -> bool {
+        let mut poll = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: polls one valid pollfd without waiting.
+        unsafe { libc::poll(&mut poll, 1, 0) == 1 }
+    }
+    let server = TestServer::start(|_, _| ok());
+    let sender = Sender::new(&server.url(), pool(2)).unwrap();
+    let queue = Arc::new(CompletionQueue::new());
+    let fd = queue.wake_fd().unwrap();
+    assert!(!readable(fd));
+    post(&sender, &queue, 1, None, "x");
+    let started = Instant::now();
+    while !readable(fd) && started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(readable(fd));
+    assert_eq!(queue.take().len(), 1);
+    assert!(!readable(fd), "taking drains the wake-up");
+    // Completions that arrived before anybody asked for the descriptor still wake.
+    let late = Arc::new(CompletionQueue::new());
+    post(&sender, &late, 2, None, "x");
+    while late.wait(Duration::from_millis(10)).is_empty() {}
+    post(&sender, &late, 3, None, "x");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(readable(late.wake_fd().unwrap()));
 }
 
 #[test]
@@ -548,12 +682,13 @@ fn a_forward_proxy_gets_absolute_targets_and_credentials() {
         },
     )
     .unwrap();
-    sender.submit(post(1, 0, "x")).unwrap();
-    assert_eq!(collect(&sender, 1)[0].status, 200);
+    let queue = Arc::new(CompletionQueue::new());
+    post(&sender, &queue, 1, Some(0), "x");
+    assert_eq!(collect(&queue, 1)[0].status, 200);
     let seen = proxy.seen();
     assert_eq!(
         seen[0].request_line,
-        "POST http://example.invalid:8080/apps/1/events?auth_key=k HTTP/1.1"
+        format!("POST http://example.invalid:8080{TARGET} HTTP/1.1")
     );
     assert_eq!(seen[0].header("host"), Some("example.invalid:8080"));
     let credentials = base64::engine::general_purpose::STANDARD.encode("user:pw");
@@ -603,83 +738,134 @@ fn connect_tunnels_are_opened_and_refusals_reported() {
         .starts_with("Basic "));
 }
 
-/// Not a test of behaviour: `cargo test --release -- --ignored --nocapture throughput` prints
-/// requests/s and CPU per request against `SENDER_BENCH_URL` (e.g. a local nginx).
+// -- The blocking call client. ---------------------------------------------------------------
+
 #[test]
-#[ignore = "measurement; needs SENDER_BENCH_URL"]
-fn throughput() {
-    let Ok(url) = std::env::var("SENDER_BENCH_URL") else {
-        return;
-    };
-    let count: u64 = std::env::var("SENDER_BENCH_COUNT").map_or(100_000, |n| n.parse().unwrap());
-    for lanes in [1, 4, 16, 64] {
-        let sender = Sender::new(
-            &url,
-            Options {
-                max_queued: 4096,
-                ..options(lanes)
-            },
-        )
-        .unwrap();
-        let body = Bytes::from_static(br#"{"name":"my-event","channels":["my-channel"],"data":"{\"message\":\"hello world\"}"}"#);
-        let (process_before, _) = cpu_seconds();
-        let started = Instant::now();
-        let mut received = 0u64;
-        for id in 0..count {
-            let request = Request {
-                body: body.clone(),
-                ..post(id, (id % lanes as u64) as usize, "")
-            };
-            let mut request = request;
-            while let Some(back) = sender.try_submit(request).unwrap() {
-                request = back;
-                received += sender.wait_completed(Duration::from_secs(1)).len() as u64;
-            }
-        }
-        while received < count {
-            received += sender.wait_completed(Duration::from_secs(1)).len() as u64;
-        }
-        let elapsed = started.elapsed().as_secs_f64();
-        let (process_after, sender_thread) = cpu_seconds();
-        let per_request = |seconds: f64| seconds / count as f64 * 1e6;
-        println!(
-            "lanes={lanes:3} {:8.0} req/s  CPU per request: sender thread {:.1} us, whole process {:.1} us",
-            count as f64 / elapsed,
-            per_request(sender_thread),
-            per_request(process_after - process_before),
-        );
-        drop(sender);
+fn calls_reuse_one_warm_connection() {
+    let server = TestServer::start(|_, _| ok());
+    let client = call_client(&server.url(), Duration::from_secs(5));
+    for _ in 0..10 {
+        let response = call(&client, "x").unwrap();
+        assert_eq!((response.status, &response.body[..]), (200, &b"{}"[..]));
     }
+    let connections: std::collections::BTreeSet<_> =
+        server.seen().iter().map(|s| s.connection).collect();
+    assert_eq!(connections.len(), 1);
+    // Threads share the pool; each call takes its own connection.
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..20 {
+                    assert_eq!(call(&client, "y").unwrap().status, 200);
+                }
+            });
+        }
+    });
+    assert_eq!(server.seen().len(), 90);
 }
 
-/// CPU seconds (user + system) of this process and of its `pusher-fast-sender` threads.
-fn cpu_seconds() -> (f64, f64) {
-    let ticks = |stat: &str| -> f64 {
-        let fields: Vec<&str> = stat
-            .rsplit(')')
-            .next()
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
-        let field = |index: usize| {
-            fields
-                .get(index)
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        (field(11) + field(12)) / 100.0
-    };
-    let process = ticks(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default());
-    let mut sender = 0.0;
-    for task in std::fs::read_dir("/proc/self/task")
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
-        if stat.contains("(pusher-fast-sen") {
-            sender += ticks(&stat);
-        }
+#[test]
+fn a_call_honours_its_deadline_against_a_dripping_server() {
+    let server = TestServer::start(|_, _| Reply::Drip(Duration::from_millis(40)));
+    let client = call_client(&server.url(), Duration::from_millis(300));
+    let started = Instant::now();
+    let failure = call(&client, "x").unwrap_err();
+    let elapsed = started.elapsed();
+    assert_eq!(failure.kind, FailureKind::Timeout, "{failure}");
+    assert!(
+        elapsed >= Duration::from_millis(290) && elapsed < Duration::from_millis(600),
+        "{elapsed:?}"
+    );
+}
+
+#[test]
+fn a_call_reports_each_way_of_failing() {
+    let refused = call_client(
+        &format!("http://127.0.0.1:{}", closed_port()),
+        Duration::from_secs(2),
+    );
+    assert_eq!(call(&refused, "x").unwrap_err().kind, FailureKind::Connect);
+    let garbage = TestServer::start(|_, _| Reply::Raw(b"SSH-2.0-OpenSSH\r\n\r\n".to_vec()));
+    let client = call_client(&garbage.url(), Duration::from_secs(2));
+    assert_eq!(call(&client, "x").unwrap_err().kind, FailureKind::Protocol);
+    let truncated = TestServer::start(|_, _| {
+        Reply::Raw(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}".to_vec())
+    });
+    let client = call_client(&truncated.url(), Duration::from_secs(2));
+    let failure = call(&client, "x").unwrap_err();
+    assert_eq!(failure.kind, FailureKind::Protocol);
+    assert!(
+        failure.message.contains("before the response was complete"),
+        "{failure}"
+    );
+    let huge = TestServer::start(|_, _| {
+        Reply::Raw(b"HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n".to_vec())
+    });
+    let client = call_client(&huge.url(), Duration::from_secs(2));
+    let failure = call(&client, "x").unwrap_err();
+    assert_eq!(
+        (failure.kind, failure.status),
+        (FailureKind::BodyTooLarge, 200)
+    );
+    let chunked = TestServer::start(|_, _| {
+        Reply::Raw(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n1\r\n}\r\n0\r\n\r\n"
+                .to_vec(),
+        )
+    });
+    let client = call_client(&chunked.url(), Duration::from_secs(2));
+    assert_eq!(call(&client, "x").unwrap().body, b"{}");
+}
+
+#[test]
+fn a_call_through_a_forward_proxy() {
+    let proxy = TestServer::start(|_, _| ok());
+    let headers = [("X-Pusher-Library".to_owned(), "test".to_owned())];
+    let client = CallClient::new(
+        "http://example.invalid:8080",
+        &headers,
+        &ProxyChoice::Url(format!("http://user:pw@{}", proxy.addr)),
+        None,
+        Duration::from_secs(2),
+        1024,
+        4,
+    )
+    .unwrap();
+    assert_eq!(call(&client, "x").unwrap().status, 200);
+    let seen = proxy.seen();
+    assert_eq!(
+        seen[0].request_line,
+        format!("POST http://example.invalid:8080{TARGET} HTTP/1.1")
+    );
+    assert!(seen[0].header("proxy-authorization").is_some());
+}
+
+#[test]
+fn an_interrupt_can_stop_a_call() {
+    let server = TestServer::start(|_, _| Reply::Hang);
+    let client = call_client(&server.url(), Duration::from_secs(30));
+    let request = client.request_bytes("POST", TARGET, b"x").unwrap();
+    // SAFETY: installs a do-nothing SIGUSR1 handler without SA_RESTART, so blocking calls of
+    // this thread return EINTR when the signal arrives.
+    unsafe {
+        extern "C" fn ignore(_: libc::c_int) {}
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = ignore as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut());
     }
-    (process, sender)
+    // SAFETY: pthread_self of the calling thread is always valid.
+    let thread = unsafe { libc::pthread_self() } as usize;
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        // SAFETY: the test thread is blocked in the call until the signal arrives.
+        unsafe { libc::pthread_kill(thread as libc::pthread_t, libc::SIGUSR1) };
+    });
+    let started = Instant::now();
+    let mut stop = || Err::<(), &str>("interrupted");
+    let outcome = client.call(&request, "POST", started, &mut stop);
+    assert!(matches!(
+        outcome,
+        Err(CallError::Interrupted("interrupted"))
+    ));
+    assert!(started.elapsed() < Duration::from_secs(5));
 }

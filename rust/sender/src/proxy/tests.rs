@@ -99,7 +99,7 @@ fn proxy_credentials_become_basic_auth() {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode("us@er:p:ss")
     );
-    assert_eq!(proxy.authorization.unwrap().to_str().unwrap(), expected);
+    assert_eq!(proxy.authorization.unwrap(), expected);
     let proxy = Proxy::parse("proxy.internal:3128", "proxy URL").unwrap();
     assert!(!proxy.endpoint.https && proxy.authorization.is_none());
     assert_eq!(
