@@ -1,8 +1,10 @@
 """Type stubs for ``pusher_fast._native``, the Rust extension module.
 
-The functions, ``Signer`` and ``BulkPacker`` do no I/O and keep no global state. ``NativeSender`` is the exception:
-it sends requests over the network from its own thread, and ``Completion`` and ``FailureKind`` describe what came
-back. Invalid input raises ``ValueError`` (or ``TypeError`` when an argument has the wrong type).
+The functions, ``Signer`` and ``BulkPacker`` do no I/O and keep no global state. The transports do: ``NativeClient``
+sends on the calling thread (the sync client), ``NativeSender`` from its own runtime thread (the async client and the
+bulk publisher) with its results delivered to a ``CompletionQueue``; ``TlsConfig`` reads root certificates;
+``Completion`` and ``FailureKind`` describe what came back. Invalid input raises ``ValueError`` (or ``TypeError``
+when an argument has the wrong type).
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,15 +20,19 @@ __all__ = [
     "MAX_CHANNELS",
     "MAX_CHANNEL_NAME_LENGTH",
     "MAX_EVENT_NAME_LENGTH",
+    "MAX_RESPONSE_BODY_BYTES",
     "MAX_USER_ID_LENGTH",
     "PRESENCE_CHANNEL_PREFIX",
     "SERVER_TO_USER_PREFIX",
     "BulkPacker",
     "Completion",
+    "CompletionQueue",
     "FailureKind",
+    "NativeClient",
     "NativeSender",
     "PackedRequest",
     "Signer",
+    "TlsConfig",
     "backoff_delay",
     "check_channel",
     "check_channel_count",
@@ -70,6 +76,8 @@ DEFAULT_MAX_PAYLOAD_BYTES: Final[int]
 """What the API accepts in one event's ``data`` on multi-tenant clusters, in bytes (10240)."""
 LEGACY_WEBHOOK_WINDOW_MS: Final[int]
 """How far ``validate_webhook`` lets a webhook's ``time_ms`` be from now (300000, five minutes)."""
+MAX_RESPONSE_BODY_BYTES: Final[int]
+"""The largest answer body any transport reads (8 MiB); a bigger one is refused, not held in memory."""
 
 def sign_request(
     key: str,
@@ -231,10 +239,10 @@ class BulkPacker:
 
 @final
 class FailureKind:
-    """Why a request got no HTTP response."""
+    """Why a request got no usable HTTP response."""
 
     TIMEOUT: ClassVar[FailureKind]
-    """The attempt ran out of time (connecting, in the TLS handshake, or waiting for or reading the response)."""
+    """The attempt ran out of time (queued, connecting, in the TLS handshake, or waiting for or reading the answer)."""
     CONNECT: ClassVar[FailureKind]
     """The target could not be reached: DNS, refused, unreachable."""
     TLS: ClassVar[FailureKind]
@@ -242,49 +250,98 @@ class FailureKind:
     PROXY: ClassVar[FailureKind]
     """The proxy could not be reached, refused the tunnel, or the tunnel failed."""
     PROTOCOL: ClassVar[FailureKind]
-    """The connection broke, or the peer did not speak HTTP/1.1 (an over-long body included)."""
+    """The connection broke, or the peer did not speak HTTP/1.1 (truncated, garbage, closed without answering)."""
+    BODY_TOO_LARGE: ClassVar[FailureKind]
+    """The answer's body is over ``MAX_RESPONSE_BODY_BYTES``; its status is known, its body is not kept."""
     CLOSED: ClassVar[FailureKind]
-    """The sender was closed before the request completed."""
+    """The client was closed before the request completed."""
 
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class Completion:
-    """A finished request: the final response, or (``status`` 0) the failure that stopped it."""
+    """A finished request: the final response, or the failure that stopped it."""
 
     @property
     def request_id(self) -> int: ...
     @property
     def status(self) -> int:
-        """The final HTTP status; 0 when the last attempt got no response."""
+        """The final HTTP status; 0 when the last attempt got no answer (known with ``BODY_TOO_LARGE``)."""
 
     @property
     def body(self) -> bytes:
-        """The final response body (empty without a response)."""
+        """The final response body (empty without a usable answer)."""
 
     @property
     def failure(self) -> FailureKind | None:
-        """Why there is no response; None with a status."""
+        """Why there is no usable answer; None with a status and body."""
 
     @property
     def message(self) -> str | None:
-        """What went wrong, for people (never a credential); None with a status."""
+        """What went wrong, for people (never a credential); None without a failure."""
 
     @property
     def attempts(self) -> int:
-        """How many attempts were made (0 when the sender was closed before the first)."""
+        """How many attempts were made (0 when the client was closed before the first)."""
 
     @property
     def retry_after(self) -> float | None:
         """The final response's Retry-After, in seconds."""
 
 @final
-class NativeSender:
-    """A pooled keep-alive HTTP/1.1 client sending already-signed requests on its own thread.
+class TlsConfig:
+    """A TLS client configuration: verification against the roots of ``bundle`` (a PEM file) or ``directory`` (of
+    PEM files), or no verification when both are None. Reads the files; ValueError naming them when unusable."""
 
-    Requests of one lane are sent one after another in submission order (retries included); lanes run
-    concurrently. Finished requests come back from ``completed`` as ``Completion``s.
+    def __new__(cls, *, bundle: str | None = None, directory: str | None = None) -> TlsConfig: ...
+
+@final
+class NativeClient:
+    """A keep-alive HTTP/1.1 connection pool whose requests run on the calling thread, without the GIL, each over
+    before ``timeout`` seconds from the call (every wait is bounded by the time left). Opens nothing until used."""
+
+    def __new__(
+        cls,
+        base_url: str,
+        *,
+        timeout: float,
+        headers: list[tuple[str, str]],
+        proxy: str | None = None,
+        tls: TlsConfig | None = None,
+        max_body: int,
+        max_idle: int,
+    ) -> NativeClient: ...
+    def send(self, method: str, target: str, body: bytes) -> dict[str, Any] | Completion:
+        """Send and wait: a new empty dict for a 2xx answer with an empty or ``{}`` body, a ``Completion`` otherwise.
+        A signal handler that raises (Ctrl-C) stops the call with its exception."""
+
+    def close(self) -> None:
+        """Close the pooled connections; the next call connects again."""
+
+@final
+class CompletionQueue:
+    """Where the completions of submitted requests are delivered: a thread collects them with ``wait``; an event loop
+    watches ``fileno()`` (readable while completions wait) and collects them with ``take``."""
+
+    def __new__(cls) -> CompletionQueue: ...
+    def take(self) -> list[Completion]:
+        """Every completion delivered so far, without waiting."""
+
+    def wait(self, timeout: float) -> list[Completion]:
+        """Like ``take``, but first waits (without the GIL, interruptible by signals) up to ``timeout`` seconds."""
+
+    def fileno(self) -> int:
+        """A descriptor that is readable while completions wait."""
+
+@final
+class NativeSender:
+    """A keep-alive HTTP/1.1 client sending already-signed requests on its own runtime thread.
+
+    With ``ordered``, each request names one of ``lanes`` lanes, and a lane sends its requests one after another in
+    submission order (retries included), each attempt over within ``timeout`` from when the lane takes it.
+    Otherwise at most ``lanes`` connections are used at once, any idle one first, and the first attempt's ``timeout``
+    runs from ``submit`` (waiting included).
     """
 
     def __new__(
@@ -293,23 +350,22 @@ class NativeSender:
         *,
         timeout: float,
         lanes: int,
-        max_queued: int,
+        ordered: bool,
         headers: list[tuple[str, str]],
         proxy: str | None = None,
-        verify: bool = True,
-        ca_file: str | None = None,
+        tls: TlsConfig | None = None,
+        max_body: int,
         retries: int = 0,
         backoff_base: float = 0.1,
         backoff_max: float = 10.0,
     ) -> NativeSender: ...
-    def submit(self, request_id: int, lane: int, method: str, path_and_query: str, body: bytes) -> None:
-        """Queue a request; waits (without the GIL) while ``max_queued`` requests are uncollected."""
+    def submit(
+        self, request_id: int, lane: int | None, method: str, target: str, body: bytes, queue: CompletionQueue
+    ) -> None:
+        """Queue a request; its ``Completion`` goes to ``queue``. Never waits."""
 
-    def completed(self, wait: bool, timeout: float | None = None) -> list[Completion]:
-        """Return and forget every finished request; with ``wait``, first wait for one (or the timeout)."""
-
-    def pending(self) -> int:
-        """Requests submitted and not yet returned by ``completed``."""
+    def cancel(self, request_id: int) -> None:
+        """Drop a submitted request that has not started: it is not sent and gets no completion."""
 
     def close(self) -> None:
-        """Stop accepting requests and drop the pool; idempotent. Unfinished requests complete as ``CLOSED``."""
+        """Stop accepting requests and drop the connections; idempotent. Unfinished requests complete as ``CLOSED``."""

@@ -8,6 +8,9 @@ use pusher_fast_sender::SenderError;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::PyErr;
 
+// Raised into the public hierarchy, which Python owns.
+pyo3::import_exception!(pusher_fast.errors, PusherClientClosed);
+
 /// An error on its way to Python.
 #[derive(Debug)]
 pub enum NativeError {
@@ -46,8 +49,8 @@ impl From<NativeError> for PyErr {
             NativeError::Sender(SenderError::InvalidArgument(message)) => {
                 PyValueError::new_err(message)
             }
-            NativeError::Sender(error @ SenderError::Closed) => {
-                PyRuntimeError::new_err(error.to_string())
+            NativeError::Sender(SenderError::Closed) => {
+                PusherClientClosed::new_err("the client is closed")
             }
             NativeError::Sender(SenderError::Runtime(message)) => PyRuntimeError::new_err(message),
             NativeError::Python(error) => error,

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 
 mod bulk;
 mod checks;
+mod client;
 mod convert;
 mod crypto;
 mod errors;
@@ -19,6 +20,7 @@ mod retry;
 mod sender;
 mod signer;
 mod strings;
+mod tls;
 
 #[pymodule(gil_used = false)]
 mod _native {
@@ -34,13 +36,17 @@ mod _native {
         check_prefix_filter, check_socket_id, check_user_id, normalize_info,
     };
     #[pymodule_export]
+    use crate::client::NativeClient;
+    #[pymodule_export]
     use crate::crypto::{decrypt, sign_request, verify_webhook};
     #[pymodule_export]
     use crate::retry::{backoff_delay, is_retryable_status, parse_retry_after};
     #[pymodule_export]
-    use crate::sender::{Completion, FailureKind, NativeSender};
+    use crate::sender::{Completion, CompletionQueue, FailureKind, NativeSender};
     #[pymodule_export]
     use crate::signer::Signer;
+    #[pymodule_export]
+    use crate::tls::TlsConfig;
 
     #[pymodule_export]
     const MAX_CHANNELS: usize = limits::MAX_CHANNELS;
@@ -64,6 +70,8 @@ mod _native {
     const DEFAULT_MAX_PAYLOAD_BYTES: usize = limits::DEFAULT_MAX_PAYLOAD_BYTES;
     #[pymodule_export]
     const LEGACY_WEBHOOK_WINDOW_MS: u32 = limits::LEGACY_WEBHOOK_WINDOW_MS;
+    #[pymodule_export]
+    const MAX_RESPONSE_BODY_BYTES: usize = limits::MAX_RESPONSE_BODY_BYTES;
 
     #[pymodule_init]
     fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,26 +1,27 @@
-//! `pusher_fast._native.NativeSender`: the pyo3 face of [`crate::sender::Sender`].
+//! `NativeSender` (the runtime-thread sender of the asyncio client and the bulk publisher), the
+//! `CompletionQueue` its results go to, and the typed results: `Completion` and `FailureKind`.
 //!
-//! Python produces signed requests and collects results; the sender's own runtime thread does
-//! the network. Every wait happens with the thread detached from the interpreter, in slices of
-//! [`SIGNAL_CHECK`] so that Ctrl-C (or any signal handler raising) interrupts a blocked
-//! `submit` or `completed`. The fast paths (room in the queue, results already there) never
-//! detach.
+//! Waits happen with the thread detached from the interpreter, in slices of [`SIGNAL_CHECK`], so
+//! that Ctrl-C (or any signal handler raising) interrupts a blocked `wait`. An event loop never
+//! waits here: it watches `CompletionQueue.fileno()` and calls `take()`.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use pusher_fast_sender::{Options, ProxyChoice, Request, Sender};
+use pusher_fast_sender::{Options, ProxyChoice, Sender};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyBytes;
 
 use crate::errors::NativeResult;
+use crate::tls::TlsConfig;
 
 /// How long a detached wait lasts before checking for signals.
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 
-fn seconds(name: &str, value: f64, allow_zero: bool) -> PyResult<Duration> {
+/// A number of seconds as a `Duration`: finite, and positive (or zero where allowed).
+pub(crate) fn seconds(name: &str, value: f64, allow_zero: bool) -> PyResult<Duration> {
     let ok = value.is_finite() && (value > 0.0 || (allow_zero && value == 0.0));
     let duration = ok
         .then(|| Duration::try_from_secs_f64(value).ok())
@@ -33,7 +34,12 @@ fn seconds(name: &str, value: f64, allow_zero: bool) -> PyResult<Duration> {
     })
 }
 
-/// Why a request got no HTTP response.
+/// `None` takes the proxy from the environment (as httpx does); a URL is that proxy.
+pub(crate) fn proxy_choice(proxy: Option<String>) -> ProxyChoice {
+    proxy.map_or(ProxyChoice::FromEnv, ProxyChoice::Url)
+}
+
+/// Why a request got no usable HTTP response.
 #[pyclass(eq, hash, frozen, module = "pusher_fast._native")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum FailureKind {
@@ -47,6 +53,8 @@ pub(crate) enum FailureKind {
     Proxy,
     #[pyo3(name = "PROTOCOL")]
     Protocol,
+    #[pyo3(name = "BODY_TOO_LARGE")]
+    BodyTooLarge,
     #[pyo3(name = "CLOSED")]
     Closed,
 }
@@ -60,13 +68,15 @@ impl From<pusher_fast_sender::FailureKind> for FailureKind {
             Kind::Tls => Self::Tls,
             Kind::Proxy => Self::Proxy,
             Kind::Protocol => Self::Protocol,
+            Kind::BodyTooLarge => Self::BodyTooLarge,
             Kind::Closed => Self::Closed,
         }
     }
 }
 
-/// A finished request: the final response (``status``, ``body``, ``retry_after``), or, with
-/// ``status`` 0, the ``failure`` that stopped it and a ``message`` saying why.
+/// A finished request: the final response (``status``, ``body``, ``retry_after``), or the
+/// ``failure`` that stopped it and a ``message`` saying why (``status`` is 0 then, except for
+/// ``BODY_TOO_LARGE``, whose status is known).
 #[pyclass(frozen, module = "pusher_fast._native")]
 pub(crate) struct Completion {
     #[pyo3(get)]
@@ -86,7 +96,7 @@ pub(crate) struct Completion {
 }
 
 impl Completion {
-    fn new(py: Python<'_>, completion: pusher_fast_sender::Completion) -> Self {
+    pub(crate) fn new(py: Python<'_>, completion: pusher_fast_sender::Completion) -> Self {
         let (failure, message) = match completion.failure {
             Some(failure) => (Some(failure.kind.into()), Some(failure.message)),
             None => (None, None),
@@ -117,11 +127,63 @@ impl Completion {
     }
 }
 
-/// A pooled keep-alive HTTP/1.1 client that sends already-signed requests on its own thread.
+fn completions(py: Python<'_>, done: Vec<pusher_fast_sender::Completion>) -> Vec<Completion> {
+    done.into_iter()
+        .map(|completion| Completion::new(py, completion))
+        .collect()
+}
+
+/// Where the completions of submitted requests are delivered.
 ///
-/// Requests submitted to the same lane are sent one after another in submission order (retries
-/// included); lanes run concurrently. ``submit`` waits while ``max_queued`` requests are
-/// submitted and not yet collected with ``completed``, which returns them as ``Completion``s.
+/// A thread collects them with ``wait``; an event loop watches ``fileno()`` (readable while
+/// completions wait) and collects them with ``take``.
+#[pyclass(frozen, module = "pusher_fast._native")]
+pub(crate) struct CompletionQueue {
+    inner: Arc<pusher_fast_sender::CompletionQueue>,
+}
+
+#[pymethods]
+impl CompletionQueue {
+    #[new]
+    fn new() -> Self {
+        Self {
+            inner: Arc::new(pusher_fast_sender::CompletionQueue::new()),
+        }
+    }
+
+    /// Every completion delivered so far, without waiting.
+    fn take(&self, py: Python<'_>) -> Vec<Completion> {
+        completions(py, self.inner.take())
+    }
+
+    /// Like ``take``, but first waits (without the GIL) up to ``timeout`` seconds for one.
+    fn wait(&self, py: Python<'_>, timeout: f64) -> PyResult<Vec<Completion>> {
+        let deadline = Instant::now() + seconds("timeout", timeout, true)?;
+        loop {
+            let slice = deadline
+                .saturating_duration_since(Instant::now())
+                .min(SIGNAL_CHECK);
+            let inner = &self.inner;
+            let done = py.detach(move || inner.wait(slice));
+            if !done.is_empty() || Instant::now() >= deadline {
+                return Ok(completions(py, done));
+            }
+            py.check_signals()?;
+        }
+    }
+
+    /// A descriptor that is readable while completions wait (for an event loop's reader).
+    #[cfg(unix)]
+    fn fileno(&self) -> PyResult<i32> {
+        Ok(self.inner.wake_fd()?)
+    }
+}
+
+/// A keep-alive HTTP/1.1 client that sends already-signed requests on its own thread.
+///
+/// With ``ordered``, each request names one of ``lanes`` lanes, and a lane sends its requests one
+/// after another in submission order (retries included). Otherwise any of the ``lanes`` workers
+/// takes the next request, and the ``timeout`` of its first attempt runs from ``submit``.
 #[pyclass(module = "pusher_fast._native", name = "NativeSender", frozen)]
 pub struct NativeSender {
     inner: Sender,
@@ -131,20 +193,19 @@ pub struct NativeSender {
 impl NativeSender {
     #[new]
     #[pyo3(signature = (
-        base_url, *, timeout, lanes, max_queued, headers, proxy = None, verify = true,
-        ca_file = None, retries = 0, backoff_base = 0.1, backoff_max = 10.0
+        base_url, *, timeout, lanes, ordered, headers, proxy = None, tls = None, max_body,
+        retries = 0, backoff_base = 0.1, backoff_max = 10.0
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        py: Python<'_>,
-        base_url: String,
+        base_url: &str,
         timeout: f64,
         lanes: usize,
-        max_queued: usize,
+        ordered: bool,
         headers: Vec<(String, String)>,
         proxy: Option<String>,
-        verify: bool,
-        ca_file: Option<String>,
+        tls: Option<&TlsConfig>,
+        max_body: usize,
         retries: u32,
         backoff_base: f64,
         backoff_max: f64,
@@ -152,100 +213,44 @@ impl NativeSender {
         let options = Options {
             timeout: seconds("timeout", timeout, false)?,
             lanes,
-            max_queued,
+            ordered,
             headers,
-            proxy: proxy.map_or(ProxyChoice::FromEnv, ProxyChoice::Url),
-            verify,
-            ca_file,
+            proxy: proxy_choice(proxy),
+            tls: tls.map(|tls| Arc::clone(&tls.config)),
+            max_body,
             retries,
             backoff_base,
             backoff_max,
         };
-        // Loading the platform's CA certificates reads files: let other threads run meanwhile.
-        let inner = py.detach(move || Sender::new(&base_url, options))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: Sender::new(base_url, options)?,
+        })
     }
 
-    /// Queue one request on ``lane``; waits (without the GIL) while ``max_queued`` are pending.
+    /// Queue ``method target`` with ``body`` (on ``lane`` when ordered); its ``Completion`` goes
+    /// to ``queue``. Never waits.
+    #[pyo3(signature = (request_id, lane, method, target, body, queue))]
     fn submit(
         &self,
-        py: Python<'_>,
         request_id: u64,
-        lane: usize,
+        lane: Option<usize>,
         method: PyBackedStr,
-        path_and_query: PyBackedStr,
+        target: PyBackedStr,
         body: &[u8],
+        queue: &CompletionQueue,
     ) -> NativeResult<()> {
-        let request = Request::new(
-            request_id,
-            lane,
-            &method,
-            &path_and_query,
-            Bytes::copy_from_slice(body),
-        )?;
-        let mut request = match self.inner.try_submit(request)? {
-            None => return Ok(()),
-            Some(request) => request,
-        };
-        loop {
-            let inner = &self.inner;
-            let back = py.detach(move || inner.submit_timeout(request, SIGNAL_CHECK))?;
-            match back {
-                None => return Ok(()),
-                Some(back) => request = back,
-            }
-            py.check_signals()?;
-        }
+        self.inner
+            .submit(request_id, lane, &method, &target, body, &queue.inner)?;
+        Ok(())
     }
 
-    /// Return and forget every finished request.
-    ///
-    /// With ``wait``, first block (without the GIL) until one is ready or ``timeout`` seconds
-    /// passed (``None``: no limit); returns ``[]`` at once when nothing is pending.
-    #[pyo3(signature = (wait, timeout = None))]
-    fn completed(
-        &self,
-        py: Python<'_>,
-        wait: bool,
-        timeout: Option<f64>,
-    ) -> PyResult<Vec<Completion>> {
-        let deadline = match timeout {
-            None => None,
-            Some(timeout) => Instant::now().checked_add(seconds("timeout", timeout, true)?),
-        };
-        let mut done = self.inner.take_completed();
-        while wait && done.is_empty() && self.inner.pending() > 0 && !self.inner.is_closed() {
-            let slice = match deadline {
-                None => SIGNAL_CHECK,
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        break;
-                    }
-                    left.min(SIGNAL_CHECK)
-                }
-            };
-            let inner = &self.inner;
-            done = py.detach(move || inner.wait_completed(slice));
-            if done.is_empty() {
-                py.check_signals()?;
-            }
-        }
-        Ok(done
-            .into_iter()
-            .map(|completion| Completion::new(py, completion))
-            .collect())
+    /// Drop a queued request no worker has taken yet: it is not sent and gets no completion.
+    fn cancel(&self, request_id: u64) {
+        self.inner.cancel(request_id);
     }
 
-    /// Requests submitted and not yet returned by ``completed``.
-    fn pending(&self) -> usize {
-        self.inner.pending()
-    }
-
-    /// Stop taking requests and drop the connections without waiting for the network.
-    ///
-    /// Requests not finished by then are returned by ``completed`` with status 0 and the
-    /// ``CLOSED`` failure. Idempotent.
+    /// Stop taking requests and drop the connections without waiting for the network; requests
+    /// not finished by then complete with the ``CLOSED`` failure. Idempotent.
     fn close(&self, py: Python<'_>) {
         let inner = &self.inner;
         py.detach(move || inner.close());
