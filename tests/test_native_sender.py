@@ -1,5 +1,5 @@
-"""``pusher_fast._native.NativeSender`` over real HTTP: delivery, lane order, retries, failures, backpressure, TLS,
-proxies and shutdown."""
+"""``pusher_fast._native.NativeSender`` (with its ``CompletionQueue``) over real HTTP: delivery, lane order, the
+pool, retries, failures, deadlines, TLS, proxies and shutdown."""
 
 from __future__ import annotations
 
@@ -18,7 +18,16 @@ from typing import Any
 
 import pytest
 
-from pusher_fast._native import Completion, FailureKind, NativeSender, sign_request
+from pusher_fast._native import (
+    MAX_RESPONSE_BODY_BYTES,
+    Completion,
+    CompletionQueue,
+    FailureKind,
+    NativeSender,
+    TlsConfig,
+    sign_request,
+)
+from pusher_fast.errors import PusherClientClosed
 from pusher_fast.testing import LocalPusherServer
 
 KEY = "app-key"
@@ -48,23 +57,43 @@ def signed(body: bytes, path: str = PATH) -> str:
     return f"{path}?{sign_request(KEY, SECRET, 'POST', path, [], body, int(time.time()))}"
 
 
-def make_sender(base_url: str, **options: Any) -> NativeSender:
-    settings: dict[str, Any] = {"timeout": 5.0, "lanes": 4, "max_queued": 100, "headers": HEADERS}
-    settings.update(options)
-    return NativeSender(base_url, **settings)
+class Sender:
+    """A ``NativeSender`` with the one ``CompletionQueue`` its results go to."""
+
+    def __init__(self, base_url: str, **options: Any) -> None:
+        settings: dict[str, Any] = {
+            "timeout": 5.0,
+            "lanes": 4,
+            "ordered": True,
+            "headers": HEADERS,
+            "max_body": MAX_RESPONSE_BODY_BYTES,
+        }
+        settings.update(options)
+        self.native = NativeSender(base_url, **settings)
+        self.queue = CompletionQueue()
+
+    def submit(self, request_id: int, lane: int | None, method: str, target: str, body: bytes) -> None:
+        self.native.submit(request_id, lane, method, target, body, self.queue)
+
+    def close(self) -> None:
+        self.native.close()
 
 
-def submit_event(sender: NativeSender, request_id: int, lane: int, **event: str) -> None:
+def make_sender(base_url: str, **options: Any) -> Sender:
+    return Sender(base_url, **options)
+
+
+def submit_event(sender: Sender, request_id: int, lane: int | None, **event: str) -> None:
     body = event_body(**event)
     sender.submit(request_id, lane, "POST", signed(body), body)
 
 
-def collect_completions(sender: NativeSender, count: int, timeout: float = 15.0) -> list[Completion]:
+def collect_completions(sender: Sender, count: int, timeout: float = 15.0) -> list[Completion]:
     """Wait for ``count`` results; sorted by request id."""
     deadline = time.monotonic() + timeout
     results: list[Completion] = []
     while len(results) < count and time.monotonic() < deadline:
-        results.extend(sender.completed(True, 0.5))
+        results.extend(sender.queue.wait(0.5))
     assert len(results) == count, results
     return sorted(results, key=lambda completion: completion.request_id)
 
@@ -73,7 +102,7 @@ def row(completion: Completion) -> Result:
     return (completion.request_id, completion.status, completion.body, completion.failure, completion.attempts)
 
 
-def collect(sender: NativeSender, count: int, timeout: float = 15.0) -> list[Result]:
+def collect(sender: Sender, count: int, timeout: float = 15.0) -> list[Result]:
     """``collect_completions`` as ``(request_id, status, body, failure, attempts)`` rows."""
     return [row(completion) for completion in collect_completions(sender, count, timeout)]
 
@@ -164,10 +193,8 @@ def test_delivers_signed_requests(pusher_server: LocalPusherServer) -> None:
     sender = make_sender(pusher_server.url, lanes=4)
     for request_id in range(20):
         submit_event(sender, request_id, request_id % 4, name=f"event-{request_id}")
-    assert sender.pending() == 20
     results = collect(sender, 20)
     assert results == [(request_id, 200, b"{}", None, 1) for request_id in range(20)]
-    assert sender.pending() == 0
     assert sorted(event.name for event in pusher_server.events) == sorted(f"event-{i}" for i in range(20))
     request = pusher_server.requests[0]
     assert request.headers["x-pusher-library"] == "pusher-fast-test"
@@ -178,7 +205,7 @@ def test_delivers_signed_requests(pusher_server: LocalPusherServer) -> None:
 
 def test_keeps_order_within_each_lane_under_concurrency(pusher_server: LocalPusherServer) -> None:
     lanes, per_lane = 8, 30
-    sender = make_sender(pusher_server.url, lanes=lanes, max_queued=1000)
+    sender = make_sender(pusher_server.url, lanes=lanes)
     request_id = 0
     for sequence in range(per_lane):
         for lane in range(lanes):
@@ -310,69 +337,96 @@ def test_a_silent_server_times_out(silent_socket: str) -> None:
     sender.close()
 
 
-# -- Backpressure and the life cycle. --------------------------------------------------------------------------------
+# -- The pool. -------------------------------------------------------------------------------------------------------
 
 
-def test_backpressure_bounds_pending_and_everything_completes(pusher_server: LocalPusherServer) -> None:
-    total, max_queued = 300, 4
-    sender = make_sender(pusher_server.url, lanes=2, max_queued=max_queued)
-    results: list[Completion] = []
-    most_pending = 0
+def test_a_pool_reuses_one_warm_connection_for_one_request_at_a_time() -> None:
+    server = RecordingServer()
+    try:
+        sender = make_sender(server.url, lanes=64, ordered=False)
+        for request_id in range(10):
+            submit_event(sender, request_id, None)
+            assert collect(sender, 1)[0][1] == 200
+        assert server.max_active == 1
+        sender.close()
+    finally:
+        server.stop()
 
-    def collector() -> None:
-        while len(results) < total:
-            results.extend(sender.completed(True, 0.2))
 
-    thread = threading.Thread(target=collector)
-    thread.start()
-    for request_id in range(total):
-        submit_event(sender, request_id, request_id % 2)  # blocks while 4 are pending
-        most_pending = max(most_pending, sender.pending())
-    thread.join(30)
-    assert most_pending <= max_queued
-    assert sorted(result.request_id for result in results) == list(range(total))
+def test_a_pool_uses_at_most_lanes_connections_and_the_deadline_counts_the_wait() -> None:
+    server = RecordingServer(delay=0.3)
+    try:
+        sender = make_sender(server.url, lanes=4, ordered=False, timeout=0.5)
+        started = time.monotonic()
+        for request_id in range(12):
+            submit_event(sender, request_id, None)
+        results = collect(sender, 12)
+        elapsed = time.monotonic() - started
+        assert server.max_active == 4
+        assert sum(status == 200 for _, status, _, _, _ in results) == 4
+        # The other eight waited for a connection past their deadline: they time out, never later than it.
+        assert sum(failure == FailureKind.TIMEOUT for _, _, _, failure, _ in results) == 8
+        assert elapsed < 1.5
+        sender.close()
+    finally:
+        server.stop()
+
+
+def test_submit_never_waits_and_everything_completes(pusher_server: LocalPusherServer) -> None:
+    sender = make_sender(pusher_server.url, lanes=2)
+    started = time.monotonic()
+    for request_id in range(300):
+        submit_event(sender, request_id, request_id % 2)
+    assert time.monotonic() - started < 5
+    results = collect_completions(sender, 300, timeout=30)
+    assert [result.request_id for result in results] == list(range(300))
     assert {result.status for result in results} == {200}
-    assert len(pusher_server.events) == total
+    assert len(pusher_server.events) == 300
     sender.close()
 
 
-def test_submit_waits_until_results_are_collected(pusher_server: LocalPusherServer) -> None:
-    sender = make_sender(pusher_server.url, lanes=1, max_queued=2)
-    submit_event(sender, 1, 0)
-    submit_event(sender, 2, 0)
-    pusher_server.wait_for_events(2)
-    assert sender.pending() == 2  # finished but not collected: still counted
-
-    def collect_later() -> None:
-        time.sleep(0.3)
-        sender.completed(False)
-
-    thread = threading.Thread(target=collect_later)
-    started = time.monotonic()
-    thread.start()
-    submit_event(sender, 3, 0)
-    assert time.monotonic() - started >= 0.25
-    thread.join()
-    assert collect(sender, 1)[0][:2] == (3, 200)
-    sender.close()
+def test_a_cancelled_request_is_not_sent() -> None:
+    server = RecordingServer(delay=0.2)
+    try:
+        sender = make_sender(server.url, lanes=1, ordered=False)
+        submit_event(sender, 1, None, name="first")
+        submit_event(sender, 2, None, name="second")
+        sender.native.cancel(2)
+        assert [row[:2] for row in collect(sender, 1)] == [(1, 200)]
+        assert sender.queue.wait(0.4) == []
+        assert [json.loads(body)["name"] for _, _, body in server.seen] == ["first"]
+        sender.close()
+    finally:
+        server.stop()
 
 
-def test_completed_does_not_wait_when_nothing_is_pending(pusher_server: LocalPusherServer) -> None:
-    sender = make_sender(pusher_server.url)
-    started = time.monotonic()
-    assert sender.completed(True) == []
-    assert sender.completed(True, 10.0) == []
-    assert sender.completed(False) == []
-    assert time.monotonic() - started < 1.0
-    sender.close()
+def test_an_oversized_2xx_answer_is_refused_and_never_resent() -> None:
+    server = RecordingServer()
+    try:
+        sender = make_sender(server.url, lanes=1, retries=3, backoff_base=0.01, max_body=1)
+        submit_event(sender, 1, 0)
+        [completion] = collect_completions(sender, 1)
+        assert (completion.status, completion.failure, completion.attempts) == (200, FailureKind.BODY_TOO_LARGE, 1)
+        assert completion.body == b""
+        assert len(server.seen) == 1
+        sender.close()
+    finally:
+        server.stop()
 
 
-def test_completed_wait_times_out(silent_socket: str) -> None:
+# -- The life cycle. -------------------------------------------------------------------------------------------------
+
+
+def test_wait_returns_at_once_what_is_there_and_times_out_otherwise(silent_socket: str) -> None:
     sender = make_sender(silent_socket, lanes=1, timeout=30.0)
-    submit_event(sender, 1, 0)
     started = time.monotonic()
-    assert sender.completed(True, 0.2) == []
+    assert sender.queue.take() == []
+    assert sender.queue.wait(0.0) == []
+    submit_event(sender, 1, 0)
+    assert sender.queue.wait(0.2) == []
     assert 0.15 <= time.monotonic() - started < 2.0
+    with pytest.raises(ValueError, match="timeout"):
+        sender.queue.wait(-1.0)
     sender.close()
 
 
@@ -386,39 +440,30 @@ def test_close_is_idempotent_and_submit_after_close_raises(silent_socket: str) -
     assert time.monotonic() - started < 1.0
     sender.close()
     # Nothing is lost: what was not finished comes back as cancelled.
-    assert sender.pending() == 3
-    results = sorted(sender.completed(True), key=lambda completion: completion.request_id)
+    results = sorted(sender.queue.take(), key=lambda completion: completion.request_id)
     assert [(result.request_id, result.status, result.attempts) for result in results] == [
         (0, 0, 1),
         (1, 0, 0),
         (2, 0, 0),
     ]
     assert all(result.failure == FailureKind.CLOSED for result in results)
-    assert all((result.message or "").startswith("sender closed") for result in results)
-    assert sender.pending() == 0
-    assert sender.completed(True) == []
-    with pytest.raises(RuntimeError, match="closed"):
+    assert all("closed" in (result.message or "") for result in results)
+    assert sender.queue.wait(0.1) == []
+    with pytest.raises(PusherClientClosed, match="closed"):
         submit_event(sender, 9, 0)
 
 
-def test_close_wakes_a_blocked_submit(silent_socket: str) -> None:
-    sender = make_sender(silent_socket, lanes=1, max_queued=1, timeout=30.0)
+def test_close_wakes_a_waiting_thread(silent_socket: str) -> None:
+    sender = make_sender(silent_socket, lanes=1, timeout=30.0)
     submit_event(sender, 1, 0)
-    errors: list[BaseException] = []
-
-    def blocked() -> None:
-        try:
-            submit_event(sender, 2, 0)
-        except RuntimeError as error:
-            errors.append(error)
-
-    thread = threading.Thread(target=blocked)
+    woken: list[Completion] = []
+    thread = threading.Thread(target=lambda: woken.extend(sender.queue.wait(10.0)))
     thread.start()
     time.sleep(0.2)
     sender.close()
     thread.join(5)
     assert not thread.is_alive()
-    assert len(errors) == 1
+    assert [completion.failure for completion in woken] == [FailureKind.CLOSED]
 
 
 def test_the_runtime_thread_exits_when_dropped_without_close(silent_socket: str) -> None:
@@ -443,8 +488,9 @@ def wait_for(count):
         time.sleep(0.01)
     return sender_threads()
 
-sender = NativeSender({silent_socket!r}, timeout=30.0, lanes=4, max_queued=8, headers=[])
-sender.submit(1, 0, "POST", "/apps/app-id/events", b"{{}}")
+from pusher_fast._native import CompletionQueue
+sender = NativeSender({silent_socket!r}, timeout=30.0, lanes=4, ordered=True, headers=[], max_body=1024)
+sender.submit(1, 0, "POST", "/apps/app-id/events", b"{{}}", CompletionQueue())
 started = wait_for(1)
 del sender
 print(started, wait_for(0))
@@ -457,11 +503,11 @@ print(started, wait_for(0))
 def test_interpreter_exits_with_requests_in_flight_and_a_thread_waiting(silent_socket: str) -> None:
     script = f"""
 import threading, time
-from pusher_fast._native import NativeSender
-sender = NativeSender({silent_socket!r}, timeout=60.0, lanes=2, max_queued=1, headers=[])
-sender.submit(1, 0, "POST", "/apps/app-id/events", b"{{}}")
-threading.Thread(target=sender.completed, args=(True,), daemon=True).start()
-threading.Thread(target=sender.submit, args=(2, 1, "POST", "/x", b""), daemon=True).start()
+from pusher_fast._native import CompletionQueue, NativeSender
+sender = NativeSender({silent_socket!r}, timeout=60.0, lanes=2, ordered=True, headers=[], max_body=1024)
+queue = CompletionQueue()
+sender.submit(1, 0, "POST", "/apps/app-id/events", b"{{}}", queue)
+threading.Thread(target=queue.wait, args=(60.0,), daemon=True).start()
 time.sleep(0.2)
 print("exiting")
 """
@@ -476,7 +522,6 @@ def test_bad_arguments_raise_value_error(pusher_server: LocalPusherServer) -> No
             make_sender(base_url)
     bad_options: list[dict[str, Any]] = [
         {"lanes": 0},
-        {"max_queued": 0},
         {"timeout": 0.0},
         {"timeout": float("nan")},
         {"backoff_base": -1.0},
@@ -495,10 +540,15 @@ def test_bad_arguments_raise_value_error(pusher_server: LocalPusherServer) -> No
         sender.submit(1, 0, "PO ST", "/x", b"")
     with pytest.raises(ValueError, match="must start with '/'"):
         sender.submit(1, 0, "POST", "apps", b"")
-    with pytest.raises(ValueError, match="timeout"):
-        sender.completed(True, -1.0)
-    assert sender.pending() == 0
+    with pytest.raises(ValueError, match="needs a lane"):
+        sender.submit(1, None, "POST", "/x", b"")
+    with pytest.raises(ValueError, match="TLS"):
+        make_sender("https://127.0.0.1:1")
+    pooled = make_sender(pusher_server.url, ordered=False)
+    with pytest.raises(ValueError, match="takes no lane"):
+        pooled.submit(1, 0, "POST", "/x", b"")
     sender.close()
+    pooled.close()
 
 
 def test_bad_urls_are_refused_without_their_credentials(pusher_server: LocalPusherServer) -> None:
@@ -596,8 +646,8 @@ def _https_url(server: RecordingServer) -> str:
     return f"https://127.0.0.1:{server.server_address[1]}"
 
 
-def test_tls_with_an_added_ca_file(tls_server: RecordingServer, certificates: tuple[Path, Path, Path]) -> None:
-    sender = make_sender(_https_url(tls_server), lanes=2, ca_file=str(certificates[0]))
+def test_tls_with_the_test_ca(tls_server: RecordingServer, certificates: tuple[Path, Path, Path]) -> None:
+    sender = make_sender(_https_url(tls_server), lanes=2, tls=TlsConfig(bundle=str(certificates[0])))
     for request_id in range(4):
         sender.submit(request_id, request_id % 2, "POST", "/x", b"{}")
     assert [result[1] for result in collect(sender, 4)] == [200] * 4
@@ -605,7 +655,9 @@ def test_tls_with_an_added_ca_file(tls_server: RecordingServer, certificates: tu
 
 
 def test_tls_rejects_an_unknown_issuer_unless_verify_is_off(tls_server: RecordingServer) -> None:
-    sender = make_sender(_https_url(tls_server), lanes=1)
+    import certifi
+
+    sender = make_sender(_https_url(tls_server), lanes=1, tls=TlsConfig(bundle=certifi.where()))
     sender.submit(1, 0, "POST", "/x", b"{}")
     [completion] = collect_completions(sender, 1)
     assert completion.status == 0
@@ -615,19 +667,21 @@ def test_tls_rejects_an_unknown_issuer_unless_verify_is_off(tls_server: Recordin
     assert "certificate" in completion.message.lower()
     sender.close()
 
-    sender = make_sender(_https_url(tls_server), lanes=1, verify=False)
+    sender = make_sender(_https_url(tls_server), lanes=1, tls=TlsConfig())
     sender.submit(2, 0, "POST", "/x", b"{}")
     assert collect(sender, 1) == [(2, 200, b"{}", None, 1)]
     sender.close()
 
 
-def test_a_bad_ca_file_raises_value_error(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="ca_file"):
-        make_sender("https://127.0.0.1:1", ca_file=str(tmp_path / "missing.pem"))
+def test_a_bad_ca_bundle_raises_value_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"missing\.pem"):
+        TlsConfig(bundle=str(tmp_path / "missing.pem"))
     empty = tmp_path / "empty.pem"
     empty.write_text("no certificates here\n")
-    with pytest.raises(ValueError, match="ca_file"):
-        make_sender("https://127.0.0.1:1", ca_file=str(empty))
+    with pytest.raises(ValueError, match=r"empty\.pem"):
+        TlsConfig(bundle=str(empty))
+    with pytest.raises(ValueError, match="nothing-here"):
+        TlsConfig(directory=str(tmp_path / "nothing-here"))
 
 
 class ConnectProxy:
@@ -686,7 +740,9 @@ class ConnectProxy:
 def test_https_through_a_connect_proxy(tls_server: RecordingServer, certificates: tuple[Path, Path, Path]) -> None:
     proxy = ConnectProxy()
     try:
-        sender = make_sender(_https_url(tls_server), lanes=1, proxy=proxy.url, ca_file=str(certificates[0]))
+        sender = make_sender(
+            _https_url(tls_server), lanes=1, proxy=proxy.url, tls=TlsConfig(bundle=str(certificates[0]))
+        )
         for request_id in range(3):
             sender.submit(request_id, 0, "POST", "/x", b"{}")
         assert [result[1] for result in collect(sender, 3)] == [200] * 3

@@ -82,13 +82,18 @@ def test_keep_alive_reuses_one_connection(counting_server: CountingServer) -> No
     assert counting_server.connections == 1
 
 
-def test_read_timeout_raises_pusher_timeout(counting_server: CountingServer) -> None:
+@pytest.mark.parametrize("transport", ["native", "httpx"])
+def test_read_timeout_raises_pusher_timeout(counting_server: CountingServer, transport: str) -> None:
     counting_server.delay = 1.0
-    with client_for(counting_server, timeout=0.2) as client, pytest.raises(PusherTimeout) as info:
+    with (
+        client_for(counting_server, timeout=0.2, transport=transport) as client,
+        pytest.raises(PusherTimeout) as info,
+    ):
         client.trigger("c", "e", 1)
     assert isinstance(info.value, TimeoutError)
     assert isinstance(info.value, PusherTransportError)
-    assert isinstance(info.value.__cause__, httpx.TimeoutException)
+    if transport == "httpx":
+        assert isinstance(info.value.__cause__, httpx.TimeoutException)
     assert "POST /apps/1/events" in str(info.value)
 
 
@@ -180,7 +185,7 @@ def test_debug_logging_without_secrets(pusher: Pusher, caplog: pytest.LogCapture
     records = [r for r in caplog.records if r.name == "pusher_fast"]
     assert len(records) == 1
     message = records[0].getMessage()
-    assert message.startswith("POST /apps/app-id/events -> 200 in ")
+    assert message.startswith("POST /apps/app-id/events (event 'e' on 'c') -> 200 in "), message
     assert "app-secret" not in caplog.text
     assert "auth_signature" not in caplog.text
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 from pusher_fast._bulk import BulkResult, FailedEvent
 from pusher_fast._client import AsyncPusher, Pusher
 from pusher_fast._request import PreparedRequest, RequestBuilder
-from pusher_fast._transport import parse_response
+from pusher_fast._transports import parse_response
 from pusher_fast._version import __version__
 from pusher_fast.errors import (
     PusherBadAuth,
     PusherBadRequest,
     PusherBadStatus,
     PusherBulkError,
+    PusherClientClosed,
     PusherConnectionError,
     PusherError,
     PusherForbidden,
@@ -38,6 +39,7 @@ __all__ = [
     "PusherBadRequest",
     "PusherBadStatus",
     "PusherBulkError",
+    "PusherClientClosed",
     "PusherConnectionError",
     "PusherError",
     "PusherForbidden",

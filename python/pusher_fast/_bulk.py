@@ -9,6 +9,8 @@ listed as failed with the exception that stopped it.
 from __future__ import annotations
 
 import itertools
+import logging
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,10 +19,14 @@ from typing import Any
 from pusher_fast import _native
 from pusher_fast._config import Config
 from pusher_fast._retry import RetryPolicy
-from pusher_fast._transport import TransportOptions, native_outcome, native_sender
+from pusher_fast._transports.base import TransportOptions
+from pusher_fast._transports.errors import completion_result
+from pusher_fast._transports.native import bulk_sender
 from pusher_fast.errors import PusherBulkError, PusherHTTPError, PusherTransportError
 
-__all__ = ["BulkOptions", "BulkResult", "FailedEvent", "publish"]
+__all__ = ["BulkOptions", "BulkResult", "FailedEvent", "Stopped", "publish"]
+
+logger = logging.getLogger("pusher_fast")
 
 _CHUNK_SIZE = 512
 _RESULT_WAIT = 1.0
@@ -77,13 +83,8 @@ class BulkOptions:
             raise ValueError(f"max_queued must not be negative, got {self.max_queued}")
 
 
-def _error_for(where: str, completion: _native.Completion) -> BaseException:
-    """The exception a failed request would have raised from ``trigger_batch``."""
-    try:
-        native_outcome(where, completion)
-    except (PusherHTTPError, PusherTransportError) as exc:
-        return exc
-    raise AssertionError(f"status {completion.status} is a success")  # pragma: no cover - callers pass failures only
+class Stopped(Exception):
+    """The caller stopped the run (an asyncio cancellation); nothing more is read or sent."""
 
 
 class _Chunk:
@@ -100,12 +101,21 @@ class _Chunk:
 class _Publisher:
     """One ``trigger_many`` run: reads, packs, submits and accounts."""
 
-    def __init__(self, signer: _native.Signer, sender: _native.NativeSender, options: BulkOptions) -> None:
+    def __init__(
+        self,
+        signer: _native.Signer,
+        sender: _native.NativeSender,
+        queue: _native.CompletionQueue,
+        options: BulkOptions,
+        stop: threading.Event | None,
+    ) -> None:
         self._signer = signer
         self._sender = sender
+        self._queue = queue
+        self._stop = stop
         self._packer = _native.BulkPacker(options.max_in_flight)
         self._max_queued = options.queue_bound
-        self._result = BulkResult()
+        self.result = BulkResult()
         self._chunks: dict[int, _Chunk] = {}
         self._copies: dict[int, int] = {}  # multi-channel events: event index -> copies not yet resolved
         self._failed: set[int] = set()
@@ -116,6 +126,7 @@ class _Publisher:
         iterator: Iterator[Mapping[str, Any]] = iter(events)
         index = 0
         while True:
+            self._check_stop()
             chunk: list[Any] = []
             try:
                 # extend() keeps what it appended before an exception, so no event read is lost.
@@ -126,14 +137,14 @@ class _Publisher:
                 raise PusherBulkError(
                     f"reading the events raised {type(exc).__name__} after {index + len(chunk)} events; "
                     "every event read before is accounted for in .result",
-                    self._result,
+                    self.result,
                 ) from exc
             if not chunk:
                 break
             self._pack(chunk, index)
             index += len(chunk)
         self._finish()
-        return self._result
+        return self.result
 
     def _pack(self, events: list[Any], first_index: int) -> None:
         if not events:
@@ -148,38 +159,49 @@ class _Publisher:
         self._copies.update(multi)
         self._submit(requests)
 
+    def _check_stop(self) -> None:
+        if self._stop is not None and self._stop.is_set():
+            raise Stopped
+
+    def _wait(self) -> None:
+        """Collects finished requests, waiting for at least one (and checking for a stop meanwhile)."""
+        self._check_stop()
+        self._collect(self._queue.wait(_RESULT_WAIT))
+
     def _submit(self, requests: list[_native.PackedRequest]) -> None:
         for request in requests:
-            # The sender holds at most max_queued requests until their results are collected, so
-            # collect here rather than let submit wait for a collection that would never come.
-            while self._sender.pending() >= self._max_queued:
-                self._collect(self._sender.completed(True, _RESULT_WAIT))
+            # At most max_queued requests are handed over and not yet finished: memory stays bounded.
+            while len(self._in_flight) >= self._max_queued:
+                self._wait()
             request_id = self._next_request
             self._next_request += 1
             self._in_flight[request_id] = (request.path_and_query.partition("?")[0], request.event_indices)
-            self._sender.submit(request_id, request.lane, "POST", request.path_and_query, request.body)
-            self._result.requests += 1
-        self._collect(self._sender.completed(False))
+            self._sender.submit(request_id, request.lane, "POST", request.path_and_query, request.body, self._queue)
+            self.result.requests += 1
+        self._collect(self._queue.take())
 
     def _finish(self) -> None:
         self._submit(self._packer.flush(self._signer, int(time.time())))
         while self._in_flight:
-            self._collect(self._sender.completed(True, _RESULT_WAIT))
+            self._wait()
 
     def _collect(self, results: list[_native.Completion]) -> None:
         for completion in results:
             path, indices = self._in_flight.pop(completion.request_id)
-            if 200 <= completion.status < 300:
-                self._sent(indices)
-            else:
-                exception = _error_for(f"POST {path}", completion)
+            try:
+                # What trigger_batch would return or raise for the same answer: a 2xx whose body is not a JSON
+                # object fails its events too (never resent: the server said 2xx).
+                completion_result(f"POST {path}", completion)
+            except (PusherHTTPError, PusherTransportError) as exception:
                 for event_index in indices:
                     self._fail(event_index, self._event(event_index), exception)
+            else:
+                self._sent(indices)
             self._resolve(indices)
 
     def _sent(self, indices: list[int]) -> None:
         if not self._copies and not self._failed:
-            self._result.sent += len(indices)
+            self.result.sent += len(indices)
             return
         for event_index in indices:
             remaining = self._copies.get(event_index)
@@ -189,7 +211,7 @@ class _Publisher:
                     continue
                 del self._copies[event_index]
             if event_index not in self._failed:
-                self._result.sent += 1
+                self.result.sent += 1
 
     def _fail(self, event_index: int, event: Any, error: BaseException) -> None:
         # A multi-channel event fails once, even if several of its copies fail.
@@ -197,7 +219,7 @@ class _Publisher:
             return
         self._failed.add(event_index)
         self._copies.pop(event_index, None)
-        self._result.failed.append(FailedEvent(event_index, event, error))
+        self.result.failed.append(FailedEvent(event_index, event, error))
 
     def _event(self, event_index: int) -> Any:
         chunk = self._chunks[event_index // _CHUNK_SIZE]
@@ -218,14 +240,34 @@ def publish(
     signer: _native.Signer,
     events: Iterable[Mapping[str, Any]],
     options: BulkOptions,
+    stop: threading.Event | None = None,
 ) -> BulkResult:
-    """Send every event of ``events``; see ``Pusher.trigger_many``."""
+    """Send every event of ``events``; see ``Pusher.trigger_many``.
+
+    Setting ``stop`` (from another thread) ends the run within a fraction of a second: nothing more is read or sent,
+    what is in flight is abandoned, and :class:`Stopped` is raised. ``KeyboardInterrupt`` ends it the same way.
+    """
     if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):
         raise TypeError("events should be an iterable of event mappings (channel or channels, name, data)")
-    sender = native_sender(
-        config, transport, lanes=options.max_in_flight, max_queued=options.queue_bound, retry=options.retry
-    )
+    sender, queue = bulk_sender(config, transport, lanes=options.max_in_flight, retry=options.retry)
+    started = time.perf_counter()
+    publisher = _Publisher(signer, sender, queue, options, stop)
     try:
-        return _Publisher(signer, sender, options).run(events)
+        return publisher.run(events)
     finally:
         sender.close()
+        _log_summary(publisher.result, time.perf_counter() - started)
+
+
+def _log_summary(result: BulkResult, seconds: float) -> None:
+    if logger.isEnabledFor(logging.INFO):
+        failed = len(result.failed)
+        logger.info(
+            "trigger_many: %d event%s sent, %d failed, in %d request%s, %.2f s",
+            result.sent,
+            "" if result.sent == 1 else "s",
+            failed,
+            result.requests,
+            "" if result.requests == 1 else "s",
+            seconds,
+        )

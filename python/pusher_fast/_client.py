@@ -9,26 +9,25 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pusher_fast import _bulk
 from pusher_fast._bulk import BulkResult
 from pusher_fast._config import DEFAULT_MAX_PAYLOAD_BYTES, Config, parse_pusher_url, read_url_from_env
-from pusher_fast._request import PreparedRequest, RequestBuilder, make_signer
+from pusher_fast._request import RequestBuilder, make_signer
 from pusher_fast._retry import RetryPolicy
-from pusher_fast._transport import (
-    AsyncTransport,
-    NativeAsyncTransport,
-    SyncTransport,
-    TransportOptions,
-    VerifyTypes,
-)
+from pusher_fast._transports import AsyncTransport, SyncTransport, TransportOptions, async_transport, sync_transport
+from pusher_fast._transports.backend import BackendTransport
+from pusher_fast._transports.base import TransportChoice
+from pusher_fast._transports.tls import VerifyTypes
 from pusher_fast.webhook import Headers, Webhook, parse_webhook
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["AsyncPusher", "Pusher"]
 
@@ -64,6 +63,7 @@ class _BaseClient:
         retries: int = 0,
         backoff: float = 0.1,
         max_backoff: float = 10.0,
+        transport: TransportChoice | None = None,
         **backend_options: Any,
     ) -> None:
         retry = RetryPolicy(retries, backoff, max_backoff)
@@ -88,17 +88,18 @@ class _BaseClient:
         if backend is not None:
             if retry.retries:
                 raise TypeError("retries= applies to pusher-fast's own transports, not to a backend=")
-            self._transport = self._backend_transport(backend, backend_options)
+            if transport is not None:
+                raise TypeError("transport= chooses pusher-fast's own transports; it cannot go with a backend=")
             self._transport_options = TransportOptions(proxy=proxy, verify=verify)
+            self._transport = self._backend_transport(backend, backend_options)
         else:
-            options = _transport_options(
-                type(self).__name__, proxy, verify, backend_options, self._config.scheme, retry
+            self._transport_options = TransportOptions.from_arguments(
+                type(self).__name__, proxy, verify, backend_options, self._config.scheme, retry, transport
             )
-            self._transport = self._http_transport(options, http_client)
-            self._transport_options = options
+            self._transport = self._http_transport(self._transport_options, http_client)
 
     def _backend_transport(self, backend: Any, options: dict[str, Any]) -> Any:
-        raise TypeError(f"{type(self).__name__} does not take backend=; it sends with httpx.AsyncClient")
+        raise TypeError(f"{type(self).__name__} does not take backend=; use http_client= or transport=")
 
     def _http_transport(self, options: TransportOptions, http_client: Any) -> Any:
         raise NotImplementedError
@@ -200,49 +201,11 @@ class _BaseClient:
 
     def _bulk_run(
         self, events: Iterable[Mapping[str, Any]], max_in_flight: int, retries: int, backoff: float, max_backoff: float
-    ) -> Callable[[], BulkResult]:
-        """``trigger_many``'s work, its options checked now (at the call, also for the async client)."""
+    ) -> Callable[[threading.Event | None], BulkResult]:
+        """``trigger_many``'s work, its options checked now (at the call, also for the async client); it takes the
+        event that stops it."""
         options = _bulk.BulkOptions(max_in_flight, RetryPolicy(retries, backoff, max_backoff))
         return functools.partial(_bulk.publish, self._config, self._transport_options, self._signer, events, options)
-
-
-class _BackendTransport:
-    """The official SDK's extension point: ``backend(client, **options).send_request(request)``."""
-
-    def __init__(self, backend: Any, client: _BaseClient, options: dict[str, Any]) -> None:
-        self._backend = backend(client, **options)
-
-    def send(self, request: PreparedRequest) -> Any:
-        return self._backend.send_request(request)
-
-    def close(self) -> None:
-        close = getattr(self._backend, "close", None)
-        if callable(close):
-            close()
-
-
-def _transport_options(
-    owner: str,
-    proxy: str | None,
-    verify: VerifyTypes,
-    backend_options: dict[str, Any],
-    scheme: str,
-    retry: RetryPolicy,
-) -> TransportOptions:
-    """The constructor's transport arguments, including the ``requests``-style options the official SDK forwarded."""
-    options = dict(backend_options)
-    proxies = options.pop("proxies", None)
-    cert = options.pop("cert", None)
-    if options:
-        raise TypeError(f"{owner}() got unexpected keyword argument(s): {', '.join(sorted(options))}")
-    if proxies is not None and proxy is None:
-        if isinstance(proxies, str):
-            proxy = proxies
-        elif isinstance(proxies, Mapping):
-            proxy = proxies.get(scheme) or proxies.get("all")
-        else:
-            raise TypeError("proxies should be a URL string or a mapping of scheme to proxy URL")
-    return TransportOptions(proxy=proxy, verify=verify, cert=cert, retry=retry)
 
 
 class Pusher(_BaseClient):
@@ -261,13 +224,13 @@ class Pusher(_BaseClient):
 
     __slots__ = ()
 
-    _transport: SyncTransport | _BackendTransport
+    _transport: SyncTransport
 
-    def _backend_transport(self, backend: Any, options: dict[str, Any]) -> _BackendTransport:
-        return _BackendTransport(backend, self, options)
+    def _backend_transport(self, backend: Any, options: dict[str, Any]) -> SyncTransport:
+        return BackendTransport(backend, self, options)
 
     def _http_transport(self, options: TransportOptions, http_client: Any) -> SyncTransport:
-        return SyncTransport(self._config, options, http_client)
+        return sync_transport(self._config, options, http_client)
 
     def trigger(
         self,
@@ -336,7 +299,7 @@ class Pusher(_BaseClient):
         Requests go through pusher_fast's native HTTP client (the same host, timeout, proxy and TLS settings), not
         through ``http_client`` or ``backend``.
         """
-        return self._bulk_run(events, max_in_flight, retries, backoff, max_backoff)()
+        return self._bulk_run(events, max_in_flight, retries, backoff, max_backoff)(None)
 
     def close(self) -> None:
         """Close the connection pool (not a caller-supplied ``http_client``)."""
@@ -360,14 +323,10 @@ class AsyncPusher(_BaseClient):
 
     __slots__ = ()
 
-    _transport: AsyncTransport | NativeAsyncTransport
+    _transport: AsyncTransport
 
-    def _http_transport(self, options: TransportOptions, http_client: Any) -> AsyncTransport | NativeAsyncTransport:
-        # The native sender handles concurrent requests far faster than httpx's async pool; httpx stays for a
-        # caller's own client and for TLS settings only it can express (an SSLContext, a client certificate).
-        if http_client is None and options.native_compatible():
-            return NativeAsyncTransport(self._config, options)
-        return AsyncTransport(self._config, options, http_client)
+    def _http_transport(self, options: TransportOptions, http_client: Any) -> AsyncTransport:
+        return async_transport(self._config, options, http_client)
 
     def trigger(
         self,
@@ -420,8 +379,9 @@ class AsyncPusher(_BaseClient):
         """As :meth:`Pusher.trigger_many`; the publishing runs in a worker thread, so the event loop stays free.
 
         ``events`` is read from that thread: pass a list or a plain generator, not one that touches the loop.
+        Cancelling the call stops the publishing within a fraction of a second: nothing more is read or sent.
         """
-        return asyncio.to_thread(self._bulk_run(events, max_in_flight, retries, backoff, max_backoff))
+        return _publish_in_thread(self._bulk_run(events, max_in_flight, retries, backoff, max_backoff))
 
     async def aclose(self) -> None:
         """Close the connection pool (not a caller-supplied ``http_client``)."""
@@ -434,3 +394,13 @@ class AsyncPusher(_BaseClient):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+async def _publish_in_thread(run: Callable[[threading.Event | None], BulkResult]) -> BulkResult:
+    """Runs ``trigger_many``'s work in a worker thread; a cancellation stops it there too."""
+    stop = threading.Event()
+    try:
+        return await asyncio.to_thread(run, stop)
+    except asyncio.CancelledError:
+        stop.set()
+        raise

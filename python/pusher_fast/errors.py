@@ -11,7 +11,8 @@ friends work unchanged after switching the import. ::
      │    └── PusherBadStatus          any other status, e.g. 404, 413, 429, 5xx
      ├── PusherTransportError         the request got no HTTP response
      │    ├── PusherTimeout            also a built-in TimeoutError
-     │    └── PusherConnectionError    also a built-in ConnectionError
+     │    ├── PusherConnectionError    also a built-in ConnectionError
+     │    └── PusherClientClosed       the client was closed (close()/aclose()) before the call
      ├── PusherWebhookError           also a ValueError: a webhook that fails validation
      └── PusherBulkError              trigger_many could not read the caller's events; carries .result
 
@@ -30,6 +31,7 @@ __all__ = [
     "PusherBadRequest",
     "PusherBadStatus",
     "PusherBulkError",
+    "PusherClientClosed",
     "PusherConnectionError",
     "PusherError",
     "PusherForbidden",
@@ -101,6 +103,10 @@ class PusherTimeout(PusherTransportError, TimeoutError):
 
 class PusherConnectionError(PusherTransportError, ConnectionError):
     """The connection could not be made or broke (DNS, refused, reset, TLS failure, proxy error)."""
+
+
+class PusherClientClosed(PusherTransportError):
+    """The client was closed with ``close()``/``aclose()``; nothing was sent. Never retried: make a new client."""
 
 
 class PusherWebhookError(PusherError, ValueError):
