@@ -99,9 +99,7 @@ def test_constructing_a_client_opens_nothing(transport: str) -> None:
 
 
 @pytest.mark.parametrize("transport", ["native", "httpx"])
-def test_a_closed_sync_client_refuses_calls_without_retrying(
-    pusher_server: LocalPusherServer, transport: str
-) -> None:
+def test_a_closed_sync_client_refuses_calls_without_retrying(pusher_server: LocalPusherServer, transport: str) -> None:
     client = Pusher(**pusher_server.client_options(), transport=transport, retries=3, backoff=5)  # type: ignore[arg-type]
     assert client.trigger("c", "e", 1) == {}
     client.close()
@@ -148,7 +146,8 @@ def test_one_debug_line_per_call_names_the_channels_and_event(
     assert lines[0].startswith("POST /apps/app-id/events (event 'price-changed' on 'a', 'b') -> 200 in ")
     assert lines[1].startswith("POST /apps/app-id/batch_events (2 events: 'e1' on 'c', 'e2' on 'd') -> 200 in ")
     assert lines[2].startswith("GET /apps/app-id/channels -> PusherBadStatus in ")
-    assert "secret-data" not in caplog.text and "auth_signature" not in caplog.text
+    assert "secret-data" not in caplog.text
+    assert "auth_signature" not in caplog.text
 
 
 def test_trigger_many_logs_a_summary(
@@ -171,10 +170,11 @@ def test_httpx_own_log_lines_hide_the_signature(
     ):
         client.trigger("c", "e", 1)
     lines = [record.getMessage() for record in caplog.records if record.name == "httpx"]
-    assert lines and all("auth_signature=***" in line for line in lines), lines
+    assert lines
+    assert all("auth_signature=***" in line for line in lines), lines
     assert not any(re.search("[0-9a-f]{64}", line) for line in lines), lines
 
 
 def test_a_missing_verify_bundle_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="missing.pem"):
+    with pytest.raises(ValueError, match=r"missing\.pem"):
         Pusher(**CREDENTIALS, verify=str(tmp_path / "missing.pem"))

@@ -364,6 +364,10 @@ class NativeSender:
     ) -> None:
         """Queue a request; its ``Completion`` goes to ``queue``. Never waits."""
 
+    def submit_many(self, requests: list[tuple[int, str, str, bytes]], queue: CompletionQueue) -> None:
+        """Queue ``(request_id, method, target, body)`` requests on a pool, waking its thread once for all of them;
+        their ``Completion``s go to ``queue``. Never waits."""
+
     def cancel(self, request_id: int) -> None:
         """Drop a submitted request that has not started: it is not sent and gets no completion."""
 

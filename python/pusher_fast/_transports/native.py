@@ -123,15 +123,20 @@ class NativeTransport:
             client.close()
 
 
-class _LoopState:
-    """One event loop's side of an async transport: its completion queue and the futures waiting on it."""
+_Pending = tuple[int, str, str, bytes]
 
-    __slots__ = ("__weakref__", "fd", "futures", "loop", "queue", "thread")
+
+class _LoopState:
+    """One event loop's side of an async transport: its completion queue, the futures waiting on it, and the requests
+    of this loop iteration not yet handed over (they go in one native call, which wakes the runtime thread once)."""
+
+    __slots__ = ("__weakref__", "fd", "futures", "loop", "pending", "queue", "thread")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.queue = _native.CompletionQueue()
         self.futures: dict[int, asyncio.Future[_native.Completion]] = {}
+        self.pending: list[_Pending] = []
         self.fd: int | None = None
         self.thread: threading.Thread | None = None
         try:
@@ -142,6 +147,22 @@ class _LoopState:
             # An event loop without readers (Windows' proactor loop): a thread waits and hands results over.
             self.thread = threading.Thread(target=self._wait_in_thread, name="pusher-fast-results", daemon=True)
             self.thread.start()
+
+    def submit(self, sender: _native.NativeSender, request: _Pending) -> None:
+        """Hands ``request`` over at the end of this loop iteration, with the others submitted in it."""
+        self.pending.append(request)
+        if len(self.pending) == 1:
+            self.loop.call_soon(self._flush, sender)
+
+    def _flush(self, sender: _native.NativeSender) -> None:
+        batch, self.pending = self.pending, []
+        try:
+            sender.submit_many(batch, self.queue)
+        except Exception as exc:  # closed meanwhile: every request of the batch gets the error
+            for request_id, *_ in batch:
+                future = self.futures.pop(request_id, None)
+                if future is not None and not future.done():
+                    future.set_exception(exc)
 
     def collect(self) -> None:
         """Resolves the futures of every completion waiting (on the loop's thread)."""
@@ -221,11 +242,7 @@ class NativeAsyncTransport:
         future: asyncio.Future[_native.Completion] = loop.create_future()
         state.futures[request_id] = future
         started = time.perf_counter()
-        try:
-            sender.submit(request_id, None, request.method, request.signed_path, request.body, state.queue)
-        except BaseException:
-            del state.futures[request_id]
-            raise
+        state.submit(sender, (request_id, request.method, request.signed_path, request.body))
         try:
             completion = await future
         except asyncio.CancelledError:

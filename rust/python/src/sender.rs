@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use pusher_fast_sender::{Options, ProxyChoice, Sender};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::PyBytes;
 
 use crate::errors::NativeResult;
@@ -241,6 +241,20 @@ impl NativeSender {
     ) -> NativeResult<()> {
         self.inner
             .submit(request_id, lane, &method, &target, body, &queue.inner)?;
+        Ok(())
+    }
+
+    /// Queue ``(request_id, method, target, body)`` requests on a pool, with one wake-up of the runtime
+    /// thread for all of them; their ``Completion``s go to ``queue``. Never waits.
+    fn submit_many(
+        &self,
+        requests: Vec<(u64, PyBackedStr, PyBackedStr, PyBackedBytes)>,
+        queue: &CompletionQueue,
+    ) -> NativeResult<()> {
+        let borrowed = requests
+            .iter()
+            .map(|(id, method, target, body)| (*id, &**method, &**target, &**body));
+        self.inner.submit_many(borrowed, &queue.inner)?;
         Ok(())
     }
 

@@ -79,6 +79,11 @@ impl InFlight {
         }
     }
 
+    /// Completes nothing when dropped (the caller was told the request was refused).
+    pub(crate) fn forget(&mut self) {
+        self.done = true;
+    }
+
     fn complete(&mut self, completion: Completion) {
         self.done = true;
         self.sink.push(completion);
@@ -180,6 +185,21 @@ impl Pool {
             idle: Mutex::new(Vec::new()),
             room: Arc::new(Semaphore::new(lanes)),
             cancelled,
+        }
+    }
+
+    /// Starts a task for every request of every batch submitted, until the sender goes away.
+    pub(crate) async fn dispatch(
+        self: Arc<Self>,
+        mut batches: mpsc::UnboundedReceiver<Vec<(Request, InFlight)>>,
+        seed: u64,
+    ) {
+        let mut seed = seed;
+        while let Some(batch) = batches.recv().await {
+            for (request, in_flight) in batch {
+                seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                tokio::spawn(Arc::clone(&self).send(request, in_flight, seed));
+            }
         }
     }
 

@@ -5,12 +5,11 @@ use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::BuildHasher;
 use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::lane::{Cancelled, InFlight, Lane, Pool, Settings};
@@ -29,18 +28,17 @@ pub struct Sender {
 enum Dispatch {
     /// Ordered: one queue per lane (emptied on close).
     Lanes(Mutex<Vec<mpsc::UnboundedSender<Request>>>),
-    /// Pooled: a task per request on the runtime.
-    Pool(Arc<Pool>),
+    /// Pooled: batches go to one dispatcher task, which starts a task per request on the runtime (one
+    /// wake-up of the runtime thread per batch, not per request).
+    Pool(mpsc::UnboundedSender<Vec<(Request, InFlight)>>),
 }
 
 struct Inner {
     settings: Arc<Settings>,
     dispatch: Dispatch,
-    handle: Handle,
     lanes: usize,
     closed: AtomicBool,
     cancelled: Arc<Cancelled>,
-    seed: AtomicU64,
     stop: Mutex<Option<(oneshot::Sender<()>, JoinHandle<()>)>>,
 }
 
@@ -106,13 +104,15 @@ impl Sender {
             }
             Dispatch::Lanes(Mutex::new(queues))
         } else {
-            Dispatch::Pool(Arc::new(Pool::new(
+            let pool = Arc::new(Pool::new(
                 Arc::clone(&settings),
                 options.lanes,
                 Arc::clone(&cancelled),
-            )))
+            ));
+            let (batches, receiver) = mpsc::unbounded_channel();
+            runtime.spawn(pool.dispatch(receiver, seed));
+            Dispatch::Pool(batches)
         };
-        let handle = runtime.handle().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("pusher-fast-sender".into())
@@ -132,11 +132,9 @@ impl Sender {
             inner: ManuallyDrop::new(Inner {
                 settings,
                 dispatch,
-                handle,
                 lanes: options.lanes,
                 closed: AtomicBool::new(false),
                 cancelled,
-                seed: AtomicU64::new(seed),
                 stop: Mutex::new(Some((stop, thread))),
             }),
             owner_pid: std::process::id(),
@@ -188,24 +186,58 @@ impl Sender {
             (Dispatch::Lanes(_), None) => {
                 Err(invalid("an ordered sender needs a lane for each request"))
             }
-            (Dispatch::Pool(pool), None) => {
-                if inner.closed.load(Ordering::Acquire) {
-                    return Err(SenderError::Closed);
-                }
+            (Dispatch::Pool(batches), None) => {
                 let request = request(Some(Instant::now() + inner.settings.timeout));
                 let in_flight = InFlight::new(&request);
-                let seed = inner
-                    .seed
-                    .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
-                // On a runtime already shut down the task is dropped at once, and its guard
-                // completes the request as closed.
-                inner
-                    .handle
-                    .spawn(Arc::clone(pool).send(request, in_flight, seed));
-                Ok(())
+                Self::send_batch(inner, batches, vec![(request, in_flight)])
             }
             (Dispatch::Pool(_), Some(_)) => Err(invalid("a pooled sender takes no lane")),
         }
+    }
+
+    /// Queues several requests at once on a pool (one wake-up of the runtime thread for all):
+    /// `(id, method, target, body)` each, their completions going to `sink`.
+    pub fn submit_many<'a>(
+        &self,
+        requests: impl IntoIterator<Item = (u64, &'a str, &'a str, &'a [u8])>,
+        sink: &Arc<CompletionQueue>,
+    ) -> Result<(), SenderError> {
+        let inner = &*self.inner;
+        let Dispatch::Pool(batches) = &inner.dispatch else {
+            return Err(invalid("an ordered sender needs a lane for each request"));
+        };
+        let deadline = Instant::now() + inner.settings.timeout;
+        let mut batch = Vec::new();
+        for (id, method, target, body) in requests {
+            let request = Request {
+                id,
+                bytes: inner.settings.route.request_bytes(method, target, body)?,
+                idempotent: method == "GET",
+                deadline: Some(deadline),
+                sink: Arc::clone(sink),
+            };
+            let in_flight = InFlight::new(&request);
+            batch.push((request, in_flight));
+        }
+        Self::send_batch(inner, batches, batch)
+    }
+
+    fn send_batch(
+        inner: &Inner,
+        batches: &mpsc::UnboundedSender<Vec<(Request, InFlight)>>,
+        batch: Vec<(Request, InFlight)>,
+    ) -> Result<(), SenderError> {
+        if inner.closed.load(Ordering::Acquire) {
+            // The guards complete nothing: the caller learns of the refusal from the error.
+            for (_, mut in_flight) in batch {
+                in_flight.forget();
+            }
+            return Err(SenderError::Closed);
+        }
+        // Refused only once the runtime is gone: the batch is dropped and its guards complete it
+        // as closed.
+        let _ = batches.send(batch);
+        Ok(())
     }
 
     /// Drops a submitted request that has not started yet: it will not be sent and gets no
