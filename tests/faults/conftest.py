@@ -21,7 +21,10 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsSetup:
 
 @pytest.fixture
 def serve() -> Iterator[ServerFactory]:
-    """``serve(chooser_or_fault, tls=None, hold=5)``: a started fault server, stopped when the test ends."""
+    """``serve(chooser_or_fault, tls=None, hold=5)``: a started fault server, stopped when the test ends.
+
+    ``hold`` bounds how long a stall, delay or drip lasts, so a client that ignores its deadline fails its test.
+    """
     started: list[FaultServer] = []
 
     def start(chooser: Chooser | Fault = OK, *, tls: ssl.SSLContext | None = None, hold: float = 5.0) -> FaultServer:

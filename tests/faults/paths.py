@@ -13,7 +13,7 @@ import json
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -39,6 +39,7 @@ __all__ = [
     "expect_error",
     "expect_success",
     "leaks",
+    "response_cap",
 ]
 
 TIMEOUT = 1.0
@@ -92,7 +93,6 @@ class Outcome:
     stage: str = "call"
     close_error: BaseException | None = None
     events: int = 0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[BaseException]:
@@ -206,6 +206,16 @@ def contract_error(name: str) -> type[BaseException]:
     return found
 
 
+def response_cap() -> int:
+    """The 2xx body cap: ``MAX_RESPONSE_BODY_BYTES``, the same in ``pusher_fast.validation`` and ``_native``."""
+    from pusher_fast import _native, validation
+
+    values = {getattr(module, "MAX_RESPONSE_BODY_BYTES", None) for module in (validation, _native)}
+    if values != {8 * 1024 * 1024}:
+        pytest.fail(f"MAX_RESPONSE_BODY_BYTES in pusher_fast.validation and _native: {values}, expected 8 MiB in both")
+    return 8 * 1024 * 1024
+
+
 def _accounting_problems(outcome: Outcome) -> list[str]:
     """Every event of a ``trigger_many`` call counted sent or listed failed, exactly once."""
     result = outcome.result
@@ -228,11 +238,13 @@ def expect_error(
     *,
     fault: object,
     within: float = TIMEOUT + SLACK,
+    at_least: float = 0.0,
     status: int | None = None,
     retry_after: float | str | None = "any",
     body: str | None = None,
 ) -> None:
-    """The call (every event, for ``trigger_many``) failed with ``expected`` no later than ``within`` seconds."""
+    """The call (every event, for ``trigger_many``) failed with ``expected`` no later than ``within`` seconds (and
+    not before ``at_least``), with the given ``.status``, ``.retry_after`` and ``.body``."""
     problems = _accounting_problems(outcome)
     found = outcome.errors
     if outcome.stage != "call":
@@ -253,9 +265,10 @@ def expect_error(
             problems.append(f".retry_after is {getattr(error, 'retry_after', None)!r}, not {retry_after!r}")
         if body is not None and getattr(error, "body", None) != body:
             problems.append(f".body is {getattr(error, 'body', None)!r}, not {body!r}")
-        break
     if outcome.elapsed > within:
         problems.append(f"it took {outcome.elapsed:.2f} s, more than {within:.2f} s")
+    if outcome.elapsed < at_least:
+        problems.append(f"it took {outcome.elapsed:.2f} s, less than {at_least:.2f} s")
     if outcome.close_error is not None:
         problems.append(f"closing the client raised {_short(outcome.close_error)}")
     if problems:

@@ -113,8 +113,10 @@ def test_ctrl_c_interrupts_a_sync_call(serve: ServerFactory, case: str) -> None:
     server = serve(STALL if mode == "blocked" else delayed(0.05))
     payload = {"path": path_name, "options": server.client_options(timeout=30), "mode": mode}
     program = Program("interrupt", payload)
-    if not server.wait_for_requests(1 if mode == "blocked" else 5, timeout=15):
-        pytest.fail(f"[{case}] the call never reached the server: {program.finish(5).describe()}")
+    deadline = time.monotonic() + 15
+    while not server.wait_for_requests(1 if mode == "blocked" else 5, timeout=0.2):
+        if program.process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"[{case}] the call never reached the server: {program.finish(5).describe()}")
     signalled = time.monotonic()
     program.signal(signal.SIGINT)
     line = program.next_line(10)

@@ -83,13 +83,12 @@ def test_a_client_survives_fork(serve: ServerFactory, scenario: str) -> None:
     if not isinstance(report, dict):
         pytest.fail(f"[fork {scenario}] no report: {finished.describe()}")
     bulk, backend = spec["kind"].startswith("bulk"), spec["kind"] == "backend"
+    roles = ["before"] if spec["use_before"] else []
+    roles += ["child"] if spec["kind"] == "pool" else ["parent", "child"]
     problems = []
-    for role in ("before", "parent", "child", "after"):
-        if role in report or role in ("parent", "child", "after"):
-            if spec["kind"] == "pool" and role == "parent":
-                continue
-            calls = 3 if role in ("before", "after") else CALLS
-            problems += role_problems(role, report.get(role), bulk=bulk, calls=calls, backend=backend)
+    for role in [*roles, "after"]:
+        calls = 3 if role in ("before", "after") else CALLS
+        problems += role_problems(role, report.get(role), bulk=bulk, calls=calls, backend=backend)
     if report.get("child_exit") not in ("exit 0", "pool"):
         problems.append(f"child: {report.get('child_exit')}")
     if report.get("parent_end_error"):

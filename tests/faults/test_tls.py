@@ -137,3 +137,25 @@ def test_a_bundle_in_verify_replaces_the_default_roots(serve: ServerFactory, tls
     env = environment({"SSL_CERT_FILE": str(tls.ca_file)})
     options = server.client_options(verify=str(tls.other_ca_file))
     in_fresh_process(path, options, env, "SSL_CERT_FILE=ca.pem, verify=other-ca.pem", "PusherConnectionError")
+
+
+@pytest.mark.parametrize("path", PATHS, ids=path_id)
+def test_no_usable_roots_fail_clearly(serve: ServerFactory, tls: TlsSetup, tmp_path: Any, path: Path) -> None:
+    """SSL_CERT_FILE names a file without certificates: a ValueError at construction or a PusherConnectionError at
+    the first request, saying why; never a success, a hang or another exception."""
+    empty = tmp_path / "no-certificates.pem"
+    empty.write_text("")
+    server = tls_server(serve, tls.trusted)
+    env = environment({"SSL_CERT_FILE": str(empty)})
+    finished = run("call", {"path": path.name, "options": server.client_options(), "calls": [{}]}, env=env, timeout=30)
+    report = finished.report
+    what = f"[{path} / SSL_CERT_FILE without certificates]"
+    if not isinstance(report, dict):
+        pytest.fail(f"{what} {finished.describe()}")
+    errors = report["errors"]
+    allowed = {"construction": "ValueError", "call": "PusherConnectionError"}[report["stage"]]
+    if not errors or any(allowed not in error["mro"] for error in errors):
+        pytest.fail(f"{what} {report['stage']} gave {errors[:1] or 'success'}, expected {allowed}")
+    message = errors[0]["message"]
+    if str(empty) not in message and not TLS_FAILURE_WORDS.search(message):
+        pytest.fail(f"{what} the message does not say what is wrong: {message!r}")
