@@ -31,6 +31,7 @@ __all__ = [
     "TIMEOUT",
     "Outcome",
     "Path",
+    "build",
     "bulk_events",
     "call",
     "contract_error",
@@ -120,6 +121,14 @@ class Outcome:
 
 def _short(error: BaseException) -> str:
     return f"{type(error).__name__}({str(error)[:240]!r})"
+
+
+def build(path: Path, options: Mapping[str, Any]) -> Any:
+    """The client of ``path``; fails the test, naming the path, when it cannot be built."""
+    try:
+        return path.client(options)
+    except Exception as exc:
+        pytest.fail(f"[{path}] the client could not be built: {type(exc).__name__}: {exc}")
 
 
 def bulk_events(count: int = BULK_EVENTS, channel: str = "ch") -> list[dict[str, Any]]:

@@ -23,11 +23,7 @@ PROMPT = 0.2
 """How soon a cancellation or an interrupt must take effect (the contract's "promptly")."""
 
 
-def path_id(path: Path) -> str:
-    return path.name
-
-
-@pytest.mark.parametrize("path", ASYNC_PATHS, ids=path_id)
+@pytest.mark.parametrize("path", ASYNC_PATHS, ids=str)
 def test_a_cancelled_call_leaves_the_client_usable(serve: ServerFactory, path: Path) -> None:
     """20 calls to a stalled channel are cancelled after 0.1 s while 5 others run; then the client still works."""
     server = serve(route({"stall-": STALL}))

@@ -17,15 +17,11 @@ import pytest
 from pusher_fast import PusherTimeout
 
 from .conftest import ServerFactory
-from .paths import ASYNC_PATHS, SLACK, SYNC_PATHS, TIMEOUT, Path
+from .paths import ASYNC_PATHS, SLACK, SYNC_PATHS, TIMEOUT, Path, build
 from .server import delayed
 
 ASYNC_CALLS = 320
 SYNC_THREADS = 32
-
-
-def path_id(path: Path) -> str:
-    return path.name
 
 
 def judge(path: Path, timings: list[tuple[float, BaseException | None]]) -> None:
@@ -45,7 +41,7 @@ def judge(path: Path, timings: list[tuple[float, BaseException | None]]) -> None
         pytest.fail(f"[{path} / {len(timings)} concurrent calls, server answers after 3 s] " + "; ".join(problems))
 
 
-@pytest.mark.parametrize("path", ASYNC_PATHS, ids=path_id)
+@pytest.mark.parametrize("path", ASYNC_PATHS, ids=str)
 def test_concurrent_async_calls_each_meet_their_deadline(serve: ServerFactory, path: Path) -> None:
     server = serve(delayed(3))
 
@@ -71,13 +67,10 @@ def test_concurrent_async_calls_each_meet_their_deadline(serve: ServerFactory, p
     judge(path, timings)
 
 
-@pytest.mark.parametrize("path", SYNC_PATHS, ids=path_id)
+@pytest.mark.parametrize("path", SYNC_PATHS, ids=str)
 def test_concurrent_sync_calls_each_meet_their_deadline(serve: ServerFactory, path: Path) -> None:
     server = serve(delayed(3))
-    try:
-        client = path.client(server.client_options())
-    except Exception as exc:
-        pytest.fail(f"[{path}] the client could not be built: {type(exc).__name__}: {exc}")
+    client = build(path, server.client_options())
 
     def timed(index: int) -> tuple[float, BaseException | None]:
         started = time.monotonic()

@@ -72,11 +72,7 @@ BAD_2XX_FAULTS: dict[str, Fault] = {
 TLS_FAULTS = ("stall", "reset", "truncated-body", "garbage")
 
 
-def path_id(path: Path) -> str:
-    return path.name
-
-
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 @pytest.mark.parametrize("fault_name", TRANSPORT_FAULTS)
 def test_transport_fault(serve: ServerFactory, path: Path, fault_name: str) -> None:
     fault, expected = TRANSPORT_FAULTS[fault_name]
@@ -86,7 +82,7 @@ def test_transport_fault(serve: ServerFactory, path: Path, fault_name: str) -> N
     expect_error(call(path, server.client_options()), expected, fault=fault_name, at_least=at_least)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_connection_refused(path: Path) -> None:
     with refused_port() as port:
         outcome = call(
@@ -95,7 +91,7 @@ def test_connection_refused(path: Path) -> None:
     expect_error(outcome, PusherConnectionError, fault="connection refused")
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 @pytest.mark.parametrize("fault_name", STATUS_FAULTS)
 def test_status_fault(serve: ServerFactory, path: Path, fault_name: str) -> None:
     fault, expected, status, retry_after = STATUS_FAULTS[fault_name]
@@ -104,14 +100,14 @@ def test_status_fault(serve: ServerFactory, path: Path, fault_name: str) -> None
     expect_error(outcome, expected, fault=fault_name, status=status, retry_after=retry_after, body=STATUS_BODY)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 @pytest.mark.parametrize("fault_name", BAD_2XX_FAULTS)
 def test_bad_2xx_body(serve: ServerFactory, path: Path, fault_name: str) -> None:
     server = serve(BAD_2XX_FAULTS[fault_name])
     expect_error(call(path, server.client_options()), PusherBadStatus, fault=fault_name, status=200)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 @pytest.mark.parametrize("over", [0, 1], ids=["at-the-cap", "one-byte-over"])
 def test_the_response_cap_boundary(serve: ServerFactory, path: Path, over: int) -> None:
     """A 2xx body of exactly MAX_RESPONSE_BODY_BYTES is read; one byte more is PusherBadStatus, never retried."""
@@ -127,7 +123,7 @@ def test_the_response_cap_boundary(serve: ServerFactory, path: Path, over: int) 
         pytest.fail(f"[{path} / {fault}] the request was sent again")
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 @pytest.mark.parametrize("fault_name", TLS_FAULTS)
 def test_fault_over_tls(serve: ServerFactory, tls: TlsSetup, path: Path, fault_name: str) -> None:
     fault, expected = TRANSPORT_FAULTS[fault_name]
@@ -136,7 +132,7 @@ def test_fault_over_tls(serve: ServerFactory, tls: TlsSetup, path: Path, fault_n
     expect_error(outcome, expected, fault=f"TLS {fault_name}")
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_plain_http_where_tls_is_expected(serve: ServerFactory, tls: TlsSetup, path: Path) -> None:
     """A server that answers a TLS handshake with bytes that are not TLS."""
     server = serve(OK)
@@ -144,7 +140,7 @@ def test_plain_http_where_tls_is_expected(serve: ServerFactory, tls: TlsSetup, p
     expect_error(outcome, PusherConnectionError, fault="plain HTTP server, client expects TLS")
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_a_normal_answer_succeeds(serve: ServerFactory, path: Path) -> None:
     """The control: the same calls succeed against the same server answering ``200 {}`` (over TLS: test_tls)."""
     server = serve(OK)

@@ -23,24 +23,29 @@ from .server import STALL, answer, route
 STDERR_ALARMS = re.compile(r"Traceback|Exception ignored|PanicException|panicked|Fatal Python error")
 
 
+SCENARIO_TABLE: list[tuple[str, str, str | None, bool, str]] = [
+    # name, kind (see programs/fork_check.py), transport, used before the fork, how the child ends the client
+    ("sync-native-used-close", "sync", None, True, "close"),
+    ("sync-native-used-drop", "sync", None, True, "drop"),
+    ("sync-native-unused-close", "sync", None, False, "close"),
+    ("sync-httpx-used-close", "sync", "httpx", True, "close"),
+    ("sync-httpx-used-drop", "sync", "httpx", True, "drop"),
+    ("async-native-used-close", "async", None, True, "close"),
+    ("async-native-used-drop", "async", None, True, "drop"),
+    ("async-native-unused-close", "async", None, False, "close"),
+    ("async-native-unused-drop", "async", None, False, "drop"),
+    ("async-httpx-used-close", "async", "httpx", True, "close"),
+    ("async-httpx-unused-drop", "async", "httpx", False, "drop"),
+    ("bulk-sync-used-close", "bulk-sync", None, True, "close"),
+    ("bulk-async-used-drop", "bulk-async", None, True, "drop"),
+    ("bulk-async-unused-close", "bulk-async", None, False, "close"),
+    ("backend-requests-used-close", "backend", None, True, "close"),
+    ("fork-pool-sync-native-used", "pool", None, True, "close"),
+    ("fork-pool-sync-httpx-used", "pool", "httpx", True, "close"),
+]
 SCENARIOS: dict[str, dict[str, Any]] = {
-    "sync-native-used-close": {"kind": "sync", "transport": None, "use_before": True, "end": "close"},
-    "sync-native-used-drop": {"kind": "sync", "transport": None, "use_before": True, "end": "drop"},
-    "sync-native-unused-close": {"kind": "sync", "transport": None, "use_before": False, "end": "close"},
-    "sync-httpx-used-close": {"kind": "sync", "transport": "httpx", "use_before": True, "end": "close"},
-    "sync-httpx-used-drop": {"kind": "sync", "transport": "httpx", "use_before": True, "end": "drop"},
-    "async-native-used-close": {"kind": "async", "transport": None, "use_before": True, "end": "close"},
-    "async-native-used-drop": {"kind": "async", "transport": None, "use_before": True, "end": "drop"},
-    "async-native-unused-close": {"kind": "async", "transport": None, "use_before": False, "end": "close"},
-    "async-native-unused-drop": {"kind": "async", "transport": None, "use_before": False, "end": "drop"},
-    "async-httpx-used-close": {"kind": "async", "transport": "httpx", "use_before": True, "end": "close"},
-    "async-httpx-unused-drop": {"kind": "async", "transport": "httpx", "use_before": False, "end": "drop"},
-    "bulk-sync-used-close": {"kind": "bulk-sync", "transport": None, "use_before": True, "end": "close"},
-    "bulk-async-used-drop": {"kind": "bulk-async", "transport": None, "use_before": True, "end": "drop"},
-    "bulk-async-unused-close": {"kind": "bulk-async", "transport": None, "use_before": False, "end": "close"},
-    "backend-requests-used-close": {"kind": "backend", "transport": None, "use_before": True, "end": "close"},
-    "fork-pool-sync-native-used": {"kind": "pool", "transport": None, "use_before": True, "end": "close"},
-    "fork-pool-sync-httpx-used": {"kind": "pool", "transport": "httpx", "use_before": True, "end": "close"},
+    name: {"kind": kind, "transport": transport, "use_before": used, "end": how}
+    for name, kind, transport, used, how in SCENARIO_TABLE
 }
 
 CALLS, BULK_EVENTS = 12, 30  # as in programs/fork_check.py

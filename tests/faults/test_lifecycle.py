@@ -17,17 +17,13 @@ import pytest
 from pusher_fast import AsyncPusher, Pusher, PusherConnectionError, PusherTransportError
 
 from .conftest import ServerFactory
-from .paths import ASYNC_PATHS, PATHS, SINGLE_PATHS, SLACK, Path, call, contract_error, expect_error, leaks
+from .paths import ASYNC_PATHS, PATHS, SINGLE_PATHS, SLACK, Path, build, call, contract_error, expect_error, leaks
 from .server import ECHO, SECRET, STALL
 
 PROXY_PASSWORD = "hunter2-proxy-pw"
 
 
-def path_id(path: Path) -> str:
-    return path.name
-
-
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_a_closed_client_raises_client_closed(serve: ServerFactory, path: Path) -> None:
     closed = contract_error("PusherClientClosed")
     assert issubclass(closed, PusherTransportError), "PusherClientClosed must be a PusherTransportError"
@@ -37,13 +33,10 @@ def test_a_closed_client_raises_client_closed(serve: ServerFactory, path: Path) 
     assert server.request_count == 0, f"[{path}] a closed client sent {server.request_count} requests"
 
 
-@pytest.mark.parametrize("path", SINGLE_PATHS, ids=path_id)
+@pytest.mark.parametrize("path", SINGLE_PATHS, ids=str)
 def test_requests_in_flight_fail_when_the_client_closes(serve: ServerFactory, path: Path) -> None:
     server = serve(STALL)
-    try:
-        client: Any = path.client(server.client_options(timeout=30))
-    except Exception as exc:
-        pytest.fail(f"[{path}] the client could not be built: {type(exc).__name__}: {exc}")
+    client: Any = build(path, server.client_options(timeout=30))
     outcome: dict[str, Any] = {}
 
     if path.is_async:
@@ -88,14 +81,11 @@ def test_requests_in_flight_fail_when_the_client_closes(serve: ServerFactory, pa
         pytest.fail(f"[{path}] the request in flight ended {outcome['after_close']:.2f} s after close()")
 
 
-@pytest.mark.parametrize("path", ASYNC_PATHS, ids=path_id)
+@pytest.mark.parametrize("path", ASYNC_PATHS, ids=str)
 def test_an_async_client_works_in_one_event_loop_after_another(serve: ServerFactory, path: Path) -> None:
     """As in a worker that runs ``asyncio.run`` per task (and in a forked child of a parent that used the client)."""
     server = serve(ECHO)
-    try:
-        client: Any = path.client(server.client_options())
-    except Exception as exc:
-        pytest.fail(f"[{path}] the client could not be built: {type(exc).__name__}: {exc}")
+    client: Any = build(path, server.client_options())
     answers = []
     for loop_number in range(3):
         try:
@@ -131,10 +121,10 @@ BULK_ARGUMENTS: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
-def expect_refused(what: str, build: Callable[[], Any], word: str) -> None:
-    """``build()`` raises ValueError or TypeError whose message names ``word`` and shows no secret."""
+def expect_refused(what: str, make: Callable[[], Any], word: str) -> None:
+    """``make()`` raises ValueError or TypeError whose message names ``word`` and shows no secret."""
     try:
-        built = build()
+        built = make()
     except (ValueError, TypeError) as exc:
         message = f"{type(exc).__name__}({str(exc)!r})"
         if word.lower() not in str(exc).lower():
@@ -161,7 +151,7 @@ def test_bad_client_arguments_are_refused_at_construction(
     assert server.request_count == 0
 
 
-@pytest.mark.parametrize("path", [path for path in PATHS if path.bulk], ids=path_id)
+@pytest.mark.parametrize("path", [path for path in PATHS if path.bulk], ids=str)
 @pytest.mark.parametrize("case", BULK_ARGUMENTS)
 def test_bad_trigger_many_arguments_are_refused(serve: ServerFactory, path: Path, case: str) -> None:
     server = serve()

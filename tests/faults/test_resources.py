@@ -68,7 +68,7 @@ def test_dropped_clients_free_their_resources(serve: ServerFactory, case: tuple[
         pytest.fail(f"[{what}] " + "; ".join(problems))
 
 
-@pytest.mark.parametrize("path", SINGLE_PATHS, ids=lambda path: path.name)
+@pytest.mark.parametrize("path", SINGLE_PATHS, ids=str)
 def test_building_clients_opens_nothing(serve: ServerFactory, path: Path) -> None:
     server = serve()
     payload = {"mode": "construct", "path": path.name, "options": server.client_options(ssl=True)}
@@ -87,7 +87,7 @@ def test_building_clients_opens_nothing(serve: ServerFactory, path: Path) -> Non
         pytest.fail(f"[{path} / building {report['built']} clients, none used] " + "; ".join(problems))
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda path: path.name)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_a_50mb_answer_does_not_grow_memory(serve: ServerFactory, path: Path) -> None:
     server = serve(route({"big": oversized()}))
     payload = {
@@ -108,7 +108,7 @@ def test_a_50mb_answer_does_not_grow_memory(serve: ServerFactory, path: Path) ->
         pytest.fail(f"[{path} / 50 MB answer] " + "; ".join(problems))
 
 
-@pytest.mark.parametrize("path", BULK_PATHS, ids=lambda path: path.name)
+@pytest.mark.parametrize("path", BULK_PATHS, ids=str)
 def test_trigger_many_memory_is_flat_over_a_long_generator(serve: ServerFactory, path: Path) -> None:
     server = serve()
     count = 60_000

@@ -37,10 +37,6 @@ from .server import (
 QUICK_RETRY = {"retries": 1, "backoff": 0.01, "max_backoff": 5.0}
 
 
-def path_id(path: Path) -> str:
-    return path.name
-
-
 def attempt_problems(server: FaultServer, expected: int) -> list[str]:
     """Each distinct request reached the server exactly ``expected`` times."""
     counts = Counter(len(items) for items in server.by_request().values())
@@ -59,7 +55,7 @@ def check(path: Path, fault: object, problems: list[str]) -> None:
         pytest.fail(f"[{path} / {fault}] " + "; ".join(problems))
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 @pytest.mark.parametrize("status", [429, 500, 503])
 def test_retry_after_is_honoured(serve: ServerFactory, path: Path, status: int) -> None:
     server = serve(attempts(answer(status, retry_after=1)))
@@ -73,7 +69,7 @@ def test_retry_after_is_honoured(serve: ServerFactory, path: Path, status: int) 
     check(path, fault, problems)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_retry_after_is_capped_by_max_backoff(serve: ServerFactory, path: Path) -> None:
     server = serve(attempts(answer(503, retry_after=30)))
     retry = {"retries": 1, "backoff": 0.01, "max_backoff": 0.3}
@@ -87,7 +83,7 @@ def test_retry_after_is_capped_by_max_backoff(serve: ServerFactory, path: Path) 
     check(path, fault, problems)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_attempts_are_one_plus_retries(serve: ServerFactory, path: Path) -> None:
     server = serve(answer(503, retry_after=0))
     outcome = call(path, server.client_options(), retry={"retries": 2, "backoff": 0.01, "max_backoff": 1.0})
@@ -96,7 +92,7 @@ def test_attempts_are_one_plus_retries(serve: ServerFactory, path: Path) -> None
     check(path, fault, attempt_problems(server, 3))
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 @pytest.mark.parametrize("fault", [RESET, CLOSE, STALL], ids=str)
 def test_transport_failures_are_retried(serve: ServerFactory, path: Path, fault: Fault) -> None:
     server = serve(attempts(fault))
@@ -105,7 +101,7 @@ def test_transport_failures_are_retried(serve: ServerFactory, path: Path, fault:
     check(path, fault, attempt_problems(server, 2))
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_each_retry_gets_a_fresh_timeout(serve: ServerFactory, path: Path) -> None:
     """The first attempt times out after 1 s; the second is answered after 0.7 s, inside its own 1 s."""
     server = serve(attempts(STALL, delayed(0.7)))
@@ -125,7 +121,7 @@ NOT_RETRIED: dict[str, tuple[Fault, type[PusherError], int]] = {
 }
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 @pytest.mark.parametrize("fault_name", NOT_RETRIED)
 def test_not_retried(serve: ServerFactory, path: Path, fault_name: str) -> None:
     """Each request reaches the server once: for a 2xx the events were delivered, and a resend would duplicate them."""
@@ -157,7 +153,7 @@ def mixed_faults() -> Any:
     return choose
 
 
-@pytest.mark.parametrize("path", BULK_PATHS, ids=path_id)
+@pytest.mark.parametrize("path", BULK_PATHS, ids=str)
 def test_bulk_accounting_under_mixed_faults(serve: ServerFactory, path: Path) -> None:
     """Every event is counted once; sent exactly when its last attempt got ``200 {}``; never delivered twice."""
     server = serve(mixed_faults())

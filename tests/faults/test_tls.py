@@ -27,10 +27,6 @@ from .server import OK, FaultServer
 TLS_FAILURE_WORDS = re.compile(r"certificate|tls|ssl|handshake|issuer|verif", re.IGNORECASE)
 
 
-def path_id(path: Path) -> str:
-    return path.name
-
-
 def tls_server(serve: ServerFactory, cert: ServerCert) -> FaultServer:
     return serve(OK, tls=cert.server_context())
 
@@ -55,27 +51,27 @@ def in_fresh_process(path: Path, options: dict[str, Any], env: dict[str, str], w
         pytest.fail(f"[{path} / {what}] expected {wanted}: " + "; ".join(problems))
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_a_ca_bundle_in_verify_is_trusted(serve: ServerFactory, tls: TlsSetup, path: Path) -> None:
     server = tls_server(serve, tls.trusted)
     expect_success(call(path, server.client_options(verify=str(tls.ca_file))), fault="verify=ca.pem", within=5)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_an_unknown_ca_fails(serve: ServerFactory, tls: TlsSetup, path: Path) -> None:
     server = tls_server(serve, tls.trusted)
     options = server.client_options(verify=str(tls.other_ca_file))
     expect_tls_failure(path, server, options, "server signed by a CA not in verify=")
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_a_certificate_for_another_name_fails(serve: ServerFactory, tls: TlsSetup, path: Path) -> None:
     server = tls_server(serve, tls.wrong_name)
     options = server.client_options(verify=str(tls.ca_file))
     expect_tls_failure(path, server, options, "certificate for pusher.example.test, connecting to 127.0.0.1")
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 @pytest.mark.parametrize("kind", ["ca", "leaf"], ids=["CA-true", "CA-false"])
 def test_a_self_signed_certificate_given_as_its_own_ca(
     serve: ServerFactory, tls: TlsSetup, path: Path, kind: str
@@ -86,7 +82,7 @@ def test_a_self_signed_certificate_given_as_its_own_ca(
     expect_success(outcome, fault=f"self-signed ({kind}) as its own CA", within=5)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_verify_false_skips_verification(serve: ServerFactory, tls: TlsSetup, path: Path) -> None:
     server = tls_server(serve, tls.wrong_name)
     expect_success(call(path, server.client_options(verify=False)), fault="verify=False, wrong name", within=5)
@@ -101,14 +97,14 @@ def test_an_ssl_context_in_verify_is_used(serve: ServerFactory, tls: TlsSetup, c
     expect_success(call(path, server.client_options(verify=context)), fault="verify=SSLContext", within=5)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_ssl_cert_file_is_the_default_root(serve: ServerFactory, tls: TlsSetup, path: Path) -> None:
     server = tls_server(serve, tls.trusted)
     env = environment({"SSL_CERT_FILE": str(tls.ca_file)})
     in_fresh_process(path, server.client_options(), env, "verify=True with SSL_CERT_FILE=ca.pem", None)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_ssl_cert_dir_is_the_default_root(serve: ServerFactory, tls: TlsSetup, tmp_path: Any, path: Path) -> None:
     openssl = shutil.which("openssl")
     if openssl is None:
@@ -122,7 +118,7 @@ def test_ssl_cert_dir_is_the_default_root(serve: ServerFactory, tls: TlsSetup, t
     in_fresh_process(path, server.client_options(), env, "verify=True with SSL_CERT_DIR", None)
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_the_default_roots_do_not_trust_an_unknown_ca(serve: ServerFactory, tls: TlsSetup, path: Path) -> None:
     server = tls_server(serve, tls.trusted)
     in_fresh_process(
@@ -130,7 +126,7 @@ def test_the_default_roots_do_not_trust_an_unknown_ca(serve: ServerFactory, tls:
     )
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_a_bundle_in_verify_replaces_the_default_roots(serve: ServerFactory, tls: TlsSetup, path: Path) -> None:
     """SSL_CERT_FILE would trust the server; ``verify=other-ca.pem`` must not add to it but replace it."""
     server = tls_server(serve, tls.trusted)
@@ -139,7 +135,7 @@ def test_a_bundle_in_verify_replaces_the_default_roots(serve: ServerFactory, tls
     in_fresh_process(path, options, env, "SSL_CERT_FILE=ca.pem, verify=other-ca.pem", "PusherConnectionError")
 
 
-@pytest.mark.parametrize("path", PATHS, ids=path_id)
+@pytest.mark.parametrize("path", PATHS, ids=str)
 def test_no_usable_roots_fail_clearly(serve: ServerFactory, tls: TlsSetup, tmp_path: Any, path: Path) -> None:
     """SSL_CERT_FILE names a file without certificates: a ValueError at construction or a PusherConnectionError at
     the first request, saying why; never a success, a hang or another exception."""
