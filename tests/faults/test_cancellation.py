@@ -62,12 +62,12 @@ def test_a_cancelled_call_leaves_the_client_usable(serve: ServerFactory, path: P
 def test_cancelling_async_trigger_many_stops_it(serve: ServerFactory, count: int | None) -> None:
     server = serve(delayed(0.1))
     payload = {"options": server.client_options(timeout=5), "events": count, "cancel_after": 0.5}
-    program = Program("cancel_bulk", payload)
-    cancelled = program.next_line(15)
-    grace_over = program.next_line(5)
-    sent_at_grace = server.event_count()
-    late = program.next_line(5)
-    finished = program.finish(5)
+    with Program("cancel_bulk", payload) as program:
+        cancelled = program.next_line(15)
+        grace_over = program.next_line(5)
+        sent_at_grace = server.event_count()
+        late = program.next_line(5)
+        finished = program.finish(5)
     sent_at_end = server.event_count()
     what = f"AsyncPusher.trigger_many of {count or 'endless'} events, wait_for 0.5 s"
     if not (isinstance(cancelled, dict) and isinstance(grace_over, dict) and isinstance(late, dict)):
@@ -108,16 +108,16 @@ def test_ctrl_c_interrupts_a_sync_call(serve: ServerFactory, case: str) -> None:
     assert any(path.name == path_name for path in PATHS)
     server = serve(STALL if mode == "blocked" else delayed(0.05))
     payload = {"path": path_name, "options": server.client_options(timeout=30), "mode": mode}
-    program = Program("interrupt", payload)
-    deadline = time.monotonic() + 15
-    while not server.wait_for_requests(1 if mode == "blocked" else 5, timeout=0.2):
-        if program.process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"[{case}] the call never reached the server: {program.finish(5).describe()}")
-    signalled = time.monotonic()
-    program.signal(signal.SIGINT)
-    line = program.next_line(10)
-    latency = time.monotonic() - signalled
-    finished = program.finish(5)
+    with Program("interrupt", payload) as program:
+        deadline = time.monotonic() + 15
+        while not server.wait_for_requests(1 if mode == "blocked" else 5, timeout=0.2):
+            if program.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"[{case}] the call never reached the server: {program.finish(5).describe()}")
+        signalled = time.monotonic()
+        program.signal(signal.SIGINT)
+        line = program.next_line(10)
+        latency = time.monotonic() - signalled
+        finished = program.finish(5)
     problems = []
     if line != {"step": "interrupted"}:
         problems.append(f"after SIGINT it printed {line!r} ({latency:.2f} s), not KeyboardInterrupt")

@@ -83,7 +83,7 @@ def role_problems(name: str, report: dict[str, Any] | None, *, bulk: bool, calls
 def test_a_client_survives_fork(serve: ServerFactory, scenario: str) -> None:
     spec = SCENARIOS[scenario]
     server = serve(route({"stall-": STALL}, default=answer(echo=True, delay=0.005)))
-    finished = run("fork_check", {**spec, "options": server.client_options()}, timeout=60)
+    finished = run("fork_check", {**spec, "options": server.client_options()}, timeout=45)
     report = finished.report
     if not isinstance(report, dict):
         pytest.fail(f"[fork {scenario}] no report: {finished.describe()}")

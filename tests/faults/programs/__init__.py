@@ -64,7 +64,8 @@ def environment(extra: Mapping[str, str] | None = None, *, without: Sequence[str
 
 
 class Program:
-    """A running program: read its JSON lines as they come, signal it, then :meth:`finish` it."""
+    """A running program: read its JSON lines as they come, signal it, then :meth:`finish` it. As a context manager,
+    it is killed on leaving the block if it is still running."""
 
     def __init__(
         self, name: str, payload: Any, *, env: Mapping[str, str] | None = None, args: Sequence[str] = ()
@@ -114,6 +115,18 @@ class Program:
     def signal(self, signum: int) -> None:
         os.kill(self.process.pid, signum)
 
+    def kill(self) -> None:
+        """Kill the program's process group (it and any child it forked), unless it has already been reaped."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    def __enter__(self) -> Program:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.kill()
+
     def finish(self, timeout: float) -> Finished:
         """Read the rest of the output and wait for the exit, killing the process group after ``timeout`` s."""
         deadline = time.monotonic() + timeout
@@ -122,8 +135,7 @@ class Program:
         try:
             returncode: int | None = self.process.wait(max(deadline - time.monotonic(), 0.01))
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+            self.kill()
             self.process.wait()
             returncode = None
         self.process.stdout.close()  # type: ignore[union-attr]
@@ -136,8 +148,10 @@ class Program:
 def run(
     name: str, payload: Any, *, env: Mapping[str, str] | None = None, timeout: float = 60, args: Sequence[str] = ()
 ) -> Finished:
-    """Run program ``name`` to its end (its process group killed after ``timeout`` seconds)."""
-    return Program(name, payload, env=env, args=args).finish(timeout)
+    """Run program ``name`` to its end (its process group killed after ``timeout`` seconds, or if the test stops
+    waiting, e.g. on pytest's own timeout)."""
+    with Program(name, payload, env=env, args=args) as program:
+        return program.finish(timeout)
 
 
 def outcome_problems(report: Any, expected: str | None) -> list[str]:
