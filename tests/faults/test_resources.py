@@ -96,7 +96,7 @@ def test_a_50mb_answer_does_not_grow_memory(serve: ServerFactory, path: Path) ->
         "options": server.client_options(),
         "calls": [{"channel": "ok", "events": 1}, {"channel": "big", "events": 1}],
     }
-    finished = run("call", payload, timeout=60)
+    finished = run("call", payload, timeout=45)
     if finished.returncode != 0 or len(finished.lines) != 2:
         pytest.fail(f"[{path} / 50 MB answer] {finished.describe()}")
     normal, big = finished.lines
