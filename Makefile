@@ -33,6 +33,10 @@ test: install ## Build everything and run the Rust and Python test suites
 	cargo test --workspace --quiet --locked
 	$(BIN)/python -m pytest -q -n 2
 
+.PHONY: faults
+faults: install ## Run only the fault-injection suite (tests/faults): faults, deadlines, retries, fork, cancellation, leaks, TLS, secrets
+	$(BIN)/python -m pytest tests/faults -q -n 2
+
 .PHONY: e2e-install
 e2e-install: ## Install the end-to-end tools: soketi, sockudo, pusher-js, the Node and Go SDKs (~/.cache/pusher-fast), Chromium (apt)
 	scripts/e2e/install.sh
