@@ -54,7 +54,7 @@ def test_a_callers_own_httpx_client_selects_httpx() -> None:
         ({"proxy": 8080}, TypeError, "proxy should be a URL"),
         ({"proxy": "socks5://user:hunter2@proxy:1080"}, ValueError, "scheme must be http"),
         ({"proxy": "http://user:hunter2@proxy:99999"}, ValueError, "bad host or port"),
-        ({"proxy": "http://user:hunter2@/"}, ValueError, "no host"),
+        ({"proxy": "http://user:hunter2@/"}, ValueError, "no valid host"),
         ({"proxy": "http://proxy:3128/path"}, ValueError, "a path or query"),
     ],
 )

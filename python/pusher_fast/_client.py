@@ -24,6 +24,7 @@ from pusher_fast._transports import AsyncTransport, SyncTransport, TransportOpti
 from pusher_fast._transports.backend import BackendTransport
 from pusher_fast._transports.base import TransportChoice
 from pusher_fast._transports.tls import VerifyTypes
+from pusher_fast.errors import PusherClientClosed
 from pusher_fast.webhook import Headers, Webhook, parse_webhook
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ _Result = dict[str, Any]
 class _BaseClient:
     """Configuration, request preparation, channel and user auth, and webhooks: everything that does no I/O."""
 
-    __slots__ = ("_config", "_signer", "_transport", "_transport_options", "prepare")
+    __slots__ = ("_closed", "_config", "_signer", "_transport", "_transport_options", "prepare")
 
     def __init__(
         self,
@@ -67,6 +68,7 @@ class _BaseClient:
         **backend_options: Any,
     ) -> None:
         retry = RetryPolicy(retries, backoff, max_backoff)
+        self._closed = False
         self._config = Config.build(
             app_id,
             key,
@@ -204,6 +206,8 @@ class _BaseClient:
     ) -> Callable[[threading.Event | None], BulkResult]:
         """``trigger_many``'s work, its options checked now (at the call, also for the async client); it takes the
         event that stops it."""
+        if self._closed:
+            raise PusherClientClosed("the client is closed; create a new one")
         options = _bulk.BulkOptions(max_in_flight, RetryPolicy(retries, backoff, max_backoff))
         return functools.partial(_bulk.publish, self._config, self._transport_options, self._signer, events, options)
 
@@ -302,7 +306,12 @@ class Pusher(_BaseClient):
         return self._bulk_run(events, max_in_flight, retries, backoff, max_backoff)(None)
 
     def close(self) -> None:
-        """Close the connection pool (not a caller-supplied ``http_client``)."""
+        """Close the connection pool (not a caller-supplied ``http_client``).
+
+        Calls made afterwards raise :class:`~pusher_fast.errors.PusherClientClosed`; requests still in flight fail
+        with ``PusherConnectionError``.
+        """
+        self._closed = True
         self._transport.close()
 
     def __enter__(self) -> Pusher:
@@ -385,6 +394,7 @@ class AsyncPusher(_BaseClient):
 
     async def aclose(self) -> None:
         """Close the connection pool (not a caller-supplied ``http_client``)."""
+        self._closed = True
         await self._transport.aclose()
 
     async def __aenter__(self) -> AsyncPusher:

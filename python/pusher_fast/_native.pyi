@@ -317,7 +317,7 @@ class NativeClient:
         A signal handler that raises (Ctrl-C) stops the call with its exception."""
 
     def close(self) -> None:
-        """Close the pooled connections; the next call connects again."""
+        """Close the pooled connections and end the calls in progress (they fail as ``CLOSED``)."""
 
 @final
 class CompletionQueue:

@@ -11,7 +11,6 @@ from typing import Any, Literal, Protocol, Union
 
 from pusher_fast._request import LIBRARY_HEADER, PreparedRequest
 from pusher_fast._retry import RetryPolicy
-from pusher_fast._transports.errors import redact
 from pusher_fast._transports.tls import VerifyTypes, check_verify
 
 __all__ = [
@@ -73,7 +72,7 @@ class TransportOptions:
             raise ValueError(f"transport should be 'native' or 'httpx', not {self.transport!r}")
         if self.transport == "native" and self.needs_httpx():
             raise ValueError(
-                "transport='native' cannot use an ssl.SSLContext or a client certificate (cert=); "
+                "transport='native' cannot use verify=<ssl.SSLContext> or a client certificate (cert=); "
                 "leave transport unset or use transport='httpx'"
             )
 
@@ -116,19 +115,22 @@ class TransportOptions:
 
 
 def _check_proxy(proxy: object) -> None:
+    # The URL is never repeated in these messages: it may hold the proxy's password.
     if not isinstance(proxy, str):
         raise TypeError("proxy should be a URL string such as 'http://proxy.internal:3128'")
-    shown = redact(proxy if "://" in proxy else f"http://{proxy}")
     try:
         parsed = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
         port = parsed.port
+        host = parsed.hostname
     except ValueError:
-        raise ValueError(f"Invalid proxy URL {shown!r}: bad host or port") from None
+        raise ValueError(
+            "Invalid proxy URL: bad host or port (the URL is not repeated: it may hold a password)"
+        ) from None
     if parsed.scheme not in ("http", "https"):
-        raise ValueError(f"Invalid proxy URL {shown!r}: the scheme must be http:// or https://")
-    if not parsed.hostname:
-        raise ValueError(f"Invalid proxy URL {shown!r}: no host")
+        raise ValueError("Invalid proxy URL: the scheme must be http:// or https://")
+    if not host or any(character in host for character in " \t"):
+        raise ValueError("Invalid proxy URL: no valid host")
     if parsed.path not in ("", "/") or parsed.query or parsed.fragment:
-        raise ValueError(f"Invalid proxy URL {shown!r}: a path or query is not allowed")
+        raise ValueError("Invalid proxy URL: a path or query is not allowed")
     if port == 0:
-        raise ValueError(f"Invalid proxy URL {shown!r}: bad host or port")
+        raise ValueError("Invalid proxy URL: bad host or port (the URL is not repeated: it may hold a password)")

@@ -10,11 +10,15 @@ reads). httpx's own INFO line for each request would print the signed URL, so it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
+import socket
+import ssl
+import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -29,10 +33,19 @@ from pusher_fast._transports.base import TransportOptions
 from pusher_fast._transports.errors import httpx_errors, parse_response, redact
 from pusher_fast._transports.log import log_outcome
 from pusher_fast._transports.retrying import send_async_with_retries, send_with_retries
-from pusher_fast._transports.tls import ssl_context
-from pusher_fast.errors import PusherBadStatus, PusherClientClosed, PusherTimeout
+from pusher_fast._transports.tls import https_proxy, ssl_context
+from pusher_fast.errors import (
+    PusherBadStatus,
+    PusherClientClosed,
+    PusherConnectionError,
+    PusherTimeout,
+    PusherTransportError,
+)
 
 __all__ = ["AsyncHttpxTransport", "HttpxTransport"]
+
+_ASYNC_CONNECTIONS = 64
+"""Connections of an async client per event loop (the native transport's number)."""
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("pusher_fast_deadline", default=None)
 """The ``time.monotonic()`` by which the current request must be over."""
@@ -60,8 +73,9 @@ def _bounded(timeout: float | None) -> float | None:
 
 
 class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
+    def __init__(self, stream: httpcore.NetworkStream, backend: _DeadlineBackend) -> None:
         self._stream = stream
+        self._backend = backend
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         return self._stream.read(max_bytes, _bounded(timeout))
@@ -73,17 +87,32 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._stream.close()
 
     def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
-        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, _bounded(timeout)))
+        return self._backend.track(self._stream.start_tls(ssl_context, server_hostname, _bounded(timeout)))
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
 
 
 class _DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's own sync backend, with every wait bounded by the current request's deadline."""
+    """httpcore's own sync backend, with every wait bounded by the current request's deadline; it remembers its
+    streams, so that closing the client can end requests still waiting on them."""
 
     def __init__(self) -> None:
         self._backend = httpcore.SyncBackend()
+        self.streams: weakref.WeakSet[_DeadlineStream] = weakref.WeakSet()
+
+    def track(self, stream: httpcore.NetworkStream) -> _DeadlineStream:
+        tracked = _DeadlineStream(stream, self)
+        self.streams.add(tracked)
+        return tracked
+
+    def shut_down(self) -> None:
+        """Shuts every socket down both ways: a request blocked reading one fails at once."""
+        for stream in list(self.streams):
+            sock = stream.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def connect_tcp(
         self,
@@ -93,22 +122,37 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._backend.connect_tcp(host, port, _bounded(timeout), local_address, socket_options))
+        return self.track(self._backend.connect_tcp(host, port, _bounded(timeout), local_address, socket_options))
 
     def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
-        return _DeadlineStream(self._backend.connect_unix_socket(path, _bounded(timeout), socket_options))
+        return self.track(self._backend.connect_unix_socket(path, _bounded(timeout), socket_options))
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
 
 
-def _own_client(config: Config, options: TransportOptions) -> httpx.Client:
-    client = httpx.Client(timeout=config.timeout, proxy=options.proxy, verify=ssl_context(options.verify, options.cert))
+def _context(config: Config, options: TransportOptions) -> ssl.SSLContext | bool:
+    """The TLS context, made at the first request (not at all for plain HTTP without an https proxy); unusable roots
+    or certificates fail that request clearly."""
+    if not (config.ssl or https_proxy(options.proxy) or options.needs_httpx()):
+        return False
+    try:
+        return ssl_context(options.verify, options.cert)
+    except (ssl.SSLError, OSError) as exc:
+        raise PusherConnectionError(f"TLS cannot be set up: {exc}") from None
+
+
+def _closed_while_in_flight(where: str) -> PusherConnectionError:
+    return PusherConnectionError(f"{where}: the client was closed while the request was in flight")
+
+
+def _own_client(config: Config, options: TransportOptions, backend: _DeadlineBackend) -> httpx.Client:
+    client = httpx.Client(timeout=config.timeout, proxy=options.proxy, verify=_context(config, options))
     # httpx builds its connection pools (one per environment proxy too) without a way to pass a network backend.
     for transport in [client._transport, *client._mounts.values()]:
         pool = getattr(transport, "_pool", None)
         if pool is not None and hasattr(pool, "_network_backend"):
-            pool._network_backend = _DeadlineBackend()
+            pool._network_backend = backend
     return client
 
 
@@ -138,6 +182,8 @@ class HttpxTransport:
         self._options = options
         self._client = http_client
         self._owns_client = http_client is None
+        self._backend = _DeadlineBackend()
+        self._lock = threading.Lock()
         self._generation = fork.current()
         self._closed = False
 
@@ -146,10 +192,17 @@ class HttpxTransport:
             raise PusherClientClosed("the client is closed; create a new one")
         client = self._client
         if self._owns_client and (client is None or self._generation != fork.current()):
-            # A client made before a fork holds the parent's connections: the child makes its own.
-            client = self._client = _own_client(self._config, self._options)
-            self._generation = fork.current()
-            weakref.finalize(self, client.close)
+            if self._generation != fork.current():
+                # The parent's client, sockets and lock: none of them is touched in a forked child.
+                self._lock = threading.Lock()
+                self._backend = _DeadlineBackend()
+                self._client = None
+            with self._lock:  # threads calling at once make one client, not one each
+                if self._client is None:
+                    self._client = _own_client(self._config, self._options, self._backend)
+                    self._generation = fork.current()
+                    weakref.finalize(self, self._client.close)
+                client = self._client
         assert client is not None
         return client
 
@@ -159,11 +212,12 @@ class HttpxTransport:
         return self._send_once(request)
 
     def _send_once(self, request: PreparedRequest) -> dict[str, Any]:
-        client = self._httpx()
         started = time.perf_counter()
-        where = f"{request.method} {request.path}"
         timeout = self._config.timeout
-        token = _deadline.set(time.monotonic() + timeout)
+        deadline = time.monotonic() + timeout
+        client = self._httpx()
+        where = f"{request.method} {request.path}"
+        token = _deadline.set(deadline)
         try:
             with (
                 httpx_errors(where),
@@ -173,6 +227,12 @@ class HttpxTransport:
             ):
                 body = _read_capped(response, where)
             result = parse_response(response.status_code, body, response.headers)
+        except PusherTransportError as exc:
+            error = _closed_while_in_flight(where) if self._closed else exc
+            log_outcome(request, error, started)
+            if error is exc:
+                raise
+            raise error from exc
         except Exception as exc:
             log_outcome(request, exc, started)
             raise
@@ -184,11 +244,13 @@ class HttpxTransport:
     def close(self) -> None:
         self._closed = True
         if self._owns_client and self._client is not None and self._generation == fork.current():
+            self._backend.shut_down()
             self._client.close()
 
 
 class AsyncHttpxTransport:
-    """One pooled keep-alive ``httpx.AsyncClient`` per ``AsyncPusher`` (made at the first request), or the caller's."""
+    """Pooled keep-alive ``httpx.AsyncClient``s of an ``AsyncPusher`` (one per event loop, made at its first request:
+    an httpx client belongs to the loop it first ran in), or the caller's own client."""
 
     def __init__(self, config: Config, options: TransportOptions, http_client: httpx.AsyncClient | None = None) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
@@ -196,22 +258,34 @@ class AsyncHttpxTransport:
         self._config = config
         self._options = options
         self._client = http_client
-        self._owns_client = http_client is None
+        self._own: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient] = weakref.WeakKeyDictionary()
         self._generation = fork.current()
         self._closed = False
+        # A client dropped without aclose() still closes its connections, in each loop that is still running.
+        weakref.finalize(self, _close_soon, self._own)
 
-    def _httpx(self) -> httpx.AsyncClient:
+    async def _httpx(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore | None]:
         if self._closed:
             raise PusherClientClosed("the client is closed; create a new one")
-        client = self._client
-        if self._owns_client and (client is None or self._generation != fork.current()):
-            options = self._options
-            client = self._client = httpx.AsyncClient(
-                timeout=self._config.timeout, proxy=options.proxy, verify=ssl_context(options.verify, options.cert)
-            )
+        if self._client is not None:
+            return self._client, None
+        if self._generation != fork.current():
+            # The parent's clients and loops mean nothing in a forked child.
+            self._own = weakref.WeakKeyDictionary()
             self._generation = fork.current()
-        assert client is not None
-        return client
+        loop = asyncio.get_running_loop()
+        own = self._own.get(loop)
+        if own is None:
+            options = self._options
+            client = httpx.AsyncClient(
+                timeout=self._config.timeout,
+                proxy=options.proxy,
+                verify=_context(self._config, options),
+                limits=httpx.Limits(max_connections=_ASYNC_CONNECTIONS, max_keepalive_connections=_ASYNC_CONNECTIONS),
+            )
+            own = self._own[loop] = _LoopClient(client)
+            await own.close_at_loop_shutdown()
+        return own.client, own.room
 
     async def send(self, request: PreparedRequest) -> dict[str, Any]:
         if self._options.retry.retries:
@@ -219,14 +293,23 @@ class AsyncHttpxTransport:
         return await self._send_once(request)
 
     async def _send_once(self, request: PreparedRequest) -> dict[str, Any]:
-        client = self._httpx()
         started = time.perf_counter()
+        deadline = time.monotonic() + self._config.timeout
+        client, room = await self._httpx()
         where = f"{request.method} {request.path}"
         timeout = self._config.timeout
         try:
             with _timeout_as_deadline(where, timeout):
-                status, body, headers = await asyncio.wait_for(self._exchange(client, request, where), timeout)
+                left = max(deadline - time.monotonic(), 0.0)
+                exchange = self._exchange(client, request, where, room)
+                status, body, headers = await asyncio.wait_for(exchange, left)
             result = parse_response(status, body, headers)
+        except PusherTransportError as exc:
+            error = _closed_while_in_flight(where) if self._closed else exc
+            log_outcome(request, error, started)
+            if error is exc:
+                raise
+            raise error from exc
         except Exception as exc:
             log_outcome(request, exc, started)
             raise
@@ -234,6 +317,14 @@ class AsyncHttpxTransport:
         return result
 
     async def _exchange(
+        self, client: httpx.AsyncClient, request: PreparedRequest, where: str, room: asyncio.Semaphore | None
+    ) -> tuple[int, bytes, httpx.Headers]:
+        if room is None:
+            return await self._exchange_now(client, request, where)
+        async with room:
+            return await self._exchange_now(client, request, where)
+
+    async def _exchange_now(
         self, client: httpx.AsyncClient, request: PreparedRequest, where: str
     ) -> tuple[int, bytes, httpx.Headers]:
         limit = _native.MAX_RESPONSE_BODY_BYTES
@@ -252,8 +343,59 @@ class AsyncHttpxTransport:
 
     async def aclose(self) -> None:
         self._closed = True
-        if self._owns_client and self._client is not None and self._generation == fork.current():
-            await self._client.aclose()
+        if self._generation != fork.current():
+            return
+        current = asyncio.get_running_loop()
+        own = dict(self._own)
+        self._own.clear()
+        for loop, loop_client in own.items():
+            if loop is current:
+                await loop_client.client.aclose()
+        _close_soon(own)
+
+
+_closing: set[asyncio.Task[None]] = set()
+"""Closings scheduled by :func:`_close_soon`, kept alive until done."""
+
+
+class _LoopClient:
+    """An ``httpx.AsyncClient`` of one event loop, closed when that loop shuts down (``asyncio.run`` finalizes the
+    loop's async generators before closing it) even if nobody calls ``aclose()``: its sockets belong to the loop."""
+
+    __slots__ = ("client", "closer", "room")
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.closer: AsyncGenerator[None, None] | None = None
+        # httpcore matches every waiting request against every connection each time one frees up: hundreds of
+        # requests queued inside its pool cost seconds of CPU and starve the event loop (and every deadline).
+        # Requests beyond its connection limit wait here instead, where waiting is free.
+        self.room = asyncio.Semaphore(_ASYNC_CONNECTIONS)
+
+    async def close_at_loop_shutdown(self) -> None:
+        self.closer = _close_when_finalized(self.client)
+        await self.closer.__anext__()
+
+
+async def _close_when_finalized(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+def _close_soon(clients: Any) -> None:
+    """Schedules ``aclose()`` of each client in its own loop, from any thread (a loop already closed is skipped)."""
+    for loop, loop_client in list(clients.items()):
+        if not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # closed meanwhile
+                loop.call_soon_threadsafe(_start_closing, loop, loop_client.client)
+
+
+def _start_closing(loop: asyncio.AbstractEventLoop, client: httpx.AsyncClient) -> None:
+    task = loop.create_task(client.aclose())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
 
 
 @contextmanager

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import os
 import threading
 import time
 import weakref
@@ -31,8 +30,8 @@ from pusher_fast._transports.base import HEADERS, TransportOptions
 from pusher_fast._transports.errors import completion_result
 from pusher_fast._transports.log import log_outcome
 from pusher_fast._transports.retrying import send_with_retries
-from pusher_fast._transports.tls import native_tls
-from pusher_fast.errors import PusherClientClosed
+from pusher_fast._transports.tls import https_proxy, native_tls
+from pusher_fast.errors import PusherClientClosed, PusherConnectionError
 
 __all__ = ["NativeAsyncTransport", "NativeTransport", "bulk_sender"]
 
@@ -43,21 +42,21 @@ _ASYNC_CONNECTIONS = 64
 """Connections (requests in flight) of an async client; more concurrent calls wait their turn, within their
 deadline."""
 
-_PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "http_proxy", "HTTP_PROXY")
-
 
 def _tls(config: Config, options: TransportOptions) -> _native.TlsConfig | None:
-    """The TLS configuration, when a connection may need one: an https target, or an https proxy."""
+    """The TLS configuration, when a connection may need one: an https target, or an https proxy.
+
+    Built at the first request; roots that cannot be used (an ``SSL_CERT_FILE`` without certificates, ...) fail that
+    request with a ``PusherConnectionError`` saying why.
+    """
     verify = options.verify
     assert not options.needs_httpx()  # the choice of transport rules those out
-    if config.ssl or _https_proxy(options.proxy):
+    if not (config.ssl or https_proxy(options.proxy)):
+        return None
+    try:
         return native_tls(verify)  # type: ignore[arg-type]
-    return None
-
-
-def _https_proxy(proxy: str | None) -> bool:
-    candidates = [proxy] if proxy is not None else [os.environ.get(name) for name in _PROXY_VARIABLES]
-    return any(value is not None and value.strip().lower().startswith("https://") for value in candidates)
+    except ValueError as exc:
+        raise PusherConnectionError(f"TLS cannot be set up: {exc}") from None
 
 
 def _closed() -> PusherClientClosed:

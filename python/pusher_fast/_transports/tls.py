@@ -16,7 +16,7 @@ from typing import Union
 from pusher_fast import _native
 from pusher_fast._transports import fork
 
-__all__ = ["VerifyTypes", "check_verify", "native_tls", "ssl_context"]
+__all__ = ["VerifyTypes", "check_verify", "https_proxy", "native_tls", "ssl_context"]
 
 VerifyTypes = Union[bool, str, ssl.SSLContext]
 
@@ -36,6 +36,15 @@ def check_verify(verify: object) -> None:
         raise TypeError("verify should be a bool, a CA bundle path or an ssl.SSLContext")
     if not os.path.isfile(verify):
         raise ValueError(f"verify={verify!r}: there is no CA bundle file at that path")
+
+
+_PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "http_proxy", "HTTP_PROXY")
+
+
+def https_proxy(proxy: str | None) -> bool:
+    """Whether a connection may go through an ``https://`` proxy (``proxy``, or one from the environment)."""
+    candidates = [proxy] if proxy is not None else [os.environ.get(name) for name in _PROXY_VARIABLES]
+    return any(value is not None and value.strip().lower().startswith("https://") for value in candidates)
 
 
 def _roots(verify: bool | str) -> _Roots | None:

@@ -93,7 +93,7 @@ impl NativeClient {
         Ok(Bound::new(py, Completion::new(py, completion))?.into_any())
     }
 
-    /// Close the pooled connections; the next call connects again.
+    /// Close the pooled connections and end the calls in progress (they fail as ``CLOSED``).
     fn close(&self) {
         self.inner.close();
     }

@@ -14,7 +14,9 @@
 //! a GET whose reused connection closed without answering is sent once more on a fresh
 //! connection.
 
+use std::collections::HashMap;
 use std::mem::ManuallyDrop;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -49,8 +51,17 @@ pub struct CallClient {
     max_idle: usize,
     /// Not dropped in a child process whose parent held it locked at the fork (see `Drop`).
     idle: ManuallyDrop<Mutex<Vec<Connection>>>,
+    /// The sockets of the calls in progress, so that `close` can end them at once.
+    active: ManuallyDrop<Mutex<HashMap<u64, Socket>>>,
+    next_call: AtomicU64,
+    closed: AtomicBool,
     owner_pid: u32,
 }
+
+#[cfg(unix)]
+type Socket = std::os::fd::RawFd;
+#[cfg(not(unix))]
+type Socket = ();
 
 impl CallClient {
     /// Checks the base URL, headers and proxy; opens nothing. `tls` is required when the target
@@ -105,6 +116,9 @@ impl CallClient {
             max_body,
             max_idle,
             idle: ManuallyDrop::new(Mutex::new(Vec::new())),
+            active: ManuallyDrop::new(Mutex::new(HashMap::new())),
+            next_call: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
             owner_pid: std::process::id(),
         })
     }
@@ -140,7 +154,17 @@ impl CallClient {
                 .io
                 .reset(self.timeout)
                 .map_err(|error| self.io_failure(&error))?;
-            match self.exchange(&mut connection, request, method, deadline, on_interrupt) {
+            let call = self.next_call.fetch_add(1, Ordering::Relaxed);
+            self.track(call, &connection);
+            let exchanged = self.exchange(&mut connection, request, method, deadline, on_interrupt);
+            self.untrack(call);
+            if self.closed.load(Ordering::Acquire) {
+                return Err(CallError::Failed(Failure::new(
+                    FailureKind::Closed,
+                    "the client was closed while the request was in flight",
+                )));
+            }
+            match exchanged {
                 Ok(response) => {
                     if response.reusable {
                         self.put_idle(connection);
@@ -371,8 +395,43 @@ impl CallClient {
         }
     }
 
-    /// Drops every pooled connection. The client stays usable: the next call connects again.
+    fn track(&self, call: u64, connection: &Connection) {
+        #[cfg(unix)]
+        let socket = {
+            use std::os::fd::AsRawFd;
+            connection.io.transport.tcp().as_raw_fd()
+        };
+        #[cfg(not(unix))]
+        let socket = {
+            let _ = connection;
+        };
+        let mut active = self.active.lock().unwrap_or_else(PoisonError::into_inner);
+        active.insert(call, socket);
+        if self.closed.load(Ordering::Acquire) {
+            shut(socket);
+        }
+    }
+
+    fn untrack(&self, call: u64) {
+        // Before the connection can be dropped: `close` never shuts a descriptor a new socket reuses.
+        self.active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&call);
+    }
+
+    /// Drops every pooled connection and ends the calls in progress: their sockets are shut down, so
+    /// they fail at once with a [`FailureKind::Closed`] failure instead of waiting for the server.
     pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        for socket in self
+            .active
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+        {
+            shut(*socket);
+        }
         self.idle
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -384,10 +443,14 @@ impl Drop for CallClient {
     fn drop(&mut self) {
         // In a child process a thread of the parent may have held the pool's lock at the fork;
         // that thread does not exist here, so the pool is left alone rather than waited for.
-        let safe = self.owner_pid == std::process::id() || self.idle.try_lock().is_ok();
+        let safe = self.owner_pid == std::process::id()
+            || (self.idle.try_lock().is_ok() && self.active.try_lock().is_ok());
         if safe {
-            // SAFETY: `idle` is dropped exactly once, here, and never used after.
-            unsafe { ManuallyDrop::drop(&mut self.idle) };
+            // SAFETY: both are dropped exactly once, here, and never used after.
+            unsafe {
+                ManuallyDrop::drop(&mut self.idle);
+                ManuallyDrop::drop(&mut self.active);
+            }
         }
     }
 }
@@ -401,6 +464,17 @@ enum Exchange<E> {
 fn parse_failure<E>(error: ParseError) -> Exchange<E> {
     Exchange::Stopped(CallError::Failed(Failure::unreadable(&error)))
 }
+
+/// Shuts a socket down both ways: a blocked read or write on it returns at once.
+#[cfg(unix)]
+fn shut(socket: Socket) {
+    // SAFETY: `socket` is the descriptor of a live connection (callers hold the lock that keeps it
+    // registered only while its connection exists); shutdown does not free it.
+    unsafe { libc::shutdown(socket, libc::SHUT_RDWR) };
+}
+
+#[cfg(not(unix))]
+fn shut(_socket: Socket) {}
 
 /// Whether an idle connection still looks open: nothing to read, and no end of stream.
 #[cfg(unix)]
