@@ -87,6 +87,28 @@ bench-quick: install ## The same benchmarks with smaller counts and shorter runs
 	BENCH_PEDANTIC_ROUNDS=500 $(BENCH_MICRO) --benchmark-max-time=0.25
 	$(BENCH_THROUGHPUT) --quick --micro-command "BENCH_PEDANTIC_ROUNDS=500 $(strip $(BENCH_MICRO)) --benchmark-max-time=0.25"
 
+# Fuzzing (not part of `make test`): the cargo-fuzz targets in rust/fuzz on the nightly toolchain, cargo-fuzz built
+# into ~/.cache/pusher-fast by scripts/fuzz/install.sh, then the Python properties (scripts/fuzz/properties.py) with
+# Python's json module as the oracle. The corpora grow in $(CARGO_TARGET_DIR)/fuzz; see scripts/fuzz/run.sh for knobs.
+FUZZ_TIME ?= 60
+FUZZ_EXAMPLES ?= 2000
+FUZZ_LONG_RUNS ?= 1500000
+FUZZ_LONG_EXAMPLES ?= 100000
+
+.PHONY: fuzz
+fuzz: install ## Fuzz every Rust target for FUZZ_TIME s (60) and every Python property for FUZZ_EXAMPLES examples (2000)
+	FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz/run.sh
+	$(BIN)/python scripts/fuzz/properties.py --examples $(FUZZ_EXAMPLES)
+
+.PHONY: fuzz-long
+fuzz-long: install ## The long campaign: FUZZ_LONG_RUNS executions per Rust target, FUZZ_LONG_EXAMPLES per property
+	FUZZ_RUNS=$(FUZZ_LONG_RUNS) scripts/fuzz/run.sh
+	$(BIN)/python scripts/fuzz/properties.py --examples $(FUZZ_LONG_EXAMPLES)
+
+.PHONY: fuzz-replay
+fuzz-replay: ## Replay every Rust target's seeds and saved corpus once: a quick regression check
+	FUZZ_REPLAY=1 scripts/fuzz/run.sh
+
 .PHONY: clean
 clean: ## Remove the virtualenv and build products of this clone
 	rm -rf $(VENV) python/pusher_fast/_native*.so .pytest_cache .mypy_cache .ruff_cache

@@ -50,6 +50,8 @@
 mod connect;
 mod endpoint;
 mod failure;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod lane;
 mod options;
 mod proxy;
