@@ -9,7 +9,9 @@ BIN := $(VENV)/bin
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/pusher-fast/target
 STAMP := $(VENV)/.deps-installed
 NATIVE_STAMP := $(VENV)/.native-built
-RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock .cargo/config.toml
+# rust/fuzz is not part of the extension (a workspace of its own): editing a fuzz target rebuilds nothing here.
+RUST_SOURCES := $(shell find rust -path rust/fuzz -prune -o \( -name '*.rs' -o -name Cargo.toml \) -print) Cargo.toml \
+	Cargo.lock .cargo/config.toml
 
 .PHONY: help
 help: ## Show this help

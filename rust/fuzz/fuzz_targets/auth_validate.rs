@@ -56,10 +56,7 @@ fuzz_target!(|data: &[u8]| {
     let socket_id = fields.text();
     let channel_data = fields.optional_text();
     let flags = fields.byte();
-    let master_key = match fields.bytes() {
-        [0xFE] => None,
-        bytes => Some(bytes.to_vec()),
-    };
+    let master_key = fields.optional_bytes().map(<[u8]>::to_vec);
     let user_id = fields.optional_text();
     let user_json = fields.text();
     let event_name = fields.text();

@@ -98,10 +98,7 @@ fuzz_target!(|input: &[u8]| {
     let app_id = fields.text();
     let key = fields.text();
     let secret = fields.text();
-    let master_key = match fields.bytes() {
-        [0xFE] => None,
-        bytes => Some(bytes.to_vec()),
-    };
+    let master_key = fields.optional_bytes().map(<[u8]>::to_vec);
     let name = fields.text();
     let data = fields.text();
     let socket_id = fields.optional_text();

@@ -54,10 +54,7 @@ fuzz_target!(|data: &[u8]| {
     let secret = fields.text();
     let method = fields.text();
     let path = fields.text();
-    let body = match fields.bytes() {
-        [0xFE] => None,
-        bytes => Some(bytes),
-    };
+    let body = fields.optional_bytes();
     let timestamp = fields.i64();
     let rest = fields.rest_text();
     let params: Vec<(String, String)> = rest

@@ -10,6 +10,7 @@
 //! is decimal text when it parses as such, otherwise its bytes little-endian.
 
 use std::borrow::Cow;
+use std::str::FromStr;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -49,49 +50,43 @@ impl<'a> Fields<'a> {
         String::from_utf8_lossy(self.bytes())
     }
 
-    /// The next field as an optional text: absent when the field is the single byte `0xFE`.
-    pub fn optional_text(&mut self) -> Option<Cow<'a, str>> {
+    /// The next field as optional bytes: absent when the field is the single byte `0xFE`.
+    pub fn optional_bytes(&mut self) -> Option<&'a [u8]> {
         match self.bytes() {
             [0xFE] => None,
-            bytes => Some(String::from_utf8_lossy(bytes)),
+            bytes => Some(bytes),
         }
+    }
+
+    /// The next field as an optional text: absent when the field is the single byte `0xFE`.
+    pub fn optional_text(&mut self) -> Option<Cow<'a, str>> {
+        self.optional_bytes().map(String::from_utf8_lossy)
+    }
+
+    /// The next field as a number: its text when that parses as `T`, else `from_bits` of up to 8
+    /// bytes little-endian.
+    fn number<T: FromStr>(&mut self, from_bits: impl FnOnce(u64) -> T) -> T {
+        let bytes = self.bytes();
+        std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|text| text.parse().ok())
+            .unwrap_or_else(|| from_bits(little_endian(bytes)))
     }
 
     /// The next field as 64 bits: decimal text, or up to 8 bytes little-endian.
     pub fn u64(&mut self) -> u64 {
-        let bytes = self.bytes();
-        if let Some(number) = std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|text| text.parse::<u64>().ok())
-        {
-            return number;
-        }
-        little_endian(bytes)
+        self.number(|bits| bits)
     }
 
     /// The next field as an `i64`: decimal text (sign allowed), or 8 bytes little-endian.
     pub fn i64(&mut self) -> i64 {
-        let bytes = self.bytes();
-        if let Some(number) = std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|text| text.parse::<i64>().ok())
-        {
-            return number;
-        }
-        i64::from_le_bytes(little_endian(bytes).to_le_bytes())
+        self.number(|bits| i64::from_le_bytes(bits.to_le_bytes()))
     }
 
     /// The next field as an `f64`: decimal text (`inf`, `NaN` included), or the bits of up to 8
     /// bytes little-endian.
     pub fn f64(&mut self) -> f64 {
-        let bytes = self.bytes();
-        if let Some(number) = std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|text| text.parse::<f64>().ok())
-        {
-            return number;
-        }
-        f64::from_bits(little_endian(bytes))
+        self.number(f64::from_bits)
     }
 
     /// The next field's first byte, 0 when empty.
