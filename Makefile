@@ -111,7 +111,7 @@ fuzz-long: install ## The long campaign: FUZZ_LONG_RUNS executions per Rust targ
 	$(BIN)/python scripts/fuzz/properties.py --examples $(FUZZ_LONG_EXAMPLES)
 
 .PHONY: fuzz-replay
-fuzz-replay: ## Replay every Rust target's seeds and saved corpus once: a quick regression check
+fuzz-replay: ## Replay every Rust target's seeds and grown corpus once: a quick regression check
 	FUZZ_REPLAY=1 scripts/fuzz/run.sh
 
 .PHONY: clean

@@ -6,7 +6,7 @@
 #   scripts/fuzz/run.sh [TARGET...]         every target when none is named
 #   FUZZ_TIME=60     seconds per target (the default)
 #   FUZZ_RUNS=N      executions per target instead of a time (`make fuzz-long`: FUZZ_RUNS=1300000, 10.4 million in all)
-#   FUZZ_REPLAY=1    only replay the seeds and the saved corpus, once each (a quick regression check)
+#   FUZZ_REPLAY=1    only replay the seeds and the corpus grown so far, once each (a quick regression check)
 #   FUZZ_WORK=DIR    where the growing corpora and crash artifacts live ($CARGO_TARGET_DIR/fuzz by default)
 #   FUZZ_SANITIZER   cargo fuzz's --sanitizer: address by default; none (`make fuzz-long`) runs about twice as fast,
 #                    and the targets are safe Rust
@@ -51,8 +51,8 @@ for target in "${targets[@]}"; do
     corpus="$work/corpus/$target"
     artifacts="$work/artifacts/$target/"
     mkdir -p "$corpus" "$artifacts"
+    # New inputs go to the first directory: the seeds in the repository stay as they are.
     inputs=("$corpus" "$fuzz_dir/seeds/$target")
-    [ -d "$fuzz_dir/corpus/$target" ] && inputs+=("$fuzz_dir/corpus/$target")
     log="$work/$target.log"
     echo "fuzz: $target, $budget (log: $log)" >&2
     start=$SECONDS
