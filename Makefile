@@ -9,7 +9,9 @@ BIN := $(VENV)/bin
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/pusher-fast/target
 STAMP := $(VENV)/.deps-installed
 NATIVE_STAMP := $(VENV)/.native-built
-RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock .cargo/config.toml
+# rust/fuzz is not part of the extension (a workspace of its own): editing a fuzz target rebuilds nothing here.
+RUST_SOURCES := $(shell find rust -path rust/fuzz -prune -o \( -name '*.rs' -o -name Cargo.toml \) -print) Cargo.toml \
+	Cargo.lock .cargo/config.toml
 
 .PHONY: help
 help: ## Show this help
@@ -53,13 +55,16 @@ demo: install ## Run the main job against the embedded local Pusher server
 	$(BIN)/python examples/demo.py
 
 .PHONY: lint
-lint: install ## ruff, mypy --strict, stubtest of _native, cargo fmt and clippy
+lint: install ## ruff, mypy --strict, stubtest of _native, cargo fmt and clippy (the fuzz crate too)
 	$(BIN)/ruff check python devtools tests benches scripts examples
 	$(BIN)/ruff format --check python devtools tests benches scripts examples
 	$(BIN)/mypy
 	$(BIN)/python -m mypy.stubtest pusher_fast._native
 	cargo fmt --all --check
 	cargo clippy --workspace --locked --all-targets -- -D warnings
+	cargo clippy -p pusher-fast-sender --features fuzzing --locked -- -D warnings
+	cargo fmt --manifest-path rust/fuzz/Cargo.toml --check
+	cargo clippy --manifest-path rust/fuzz/Cargo.toml --locked --all-targets -- -D warnings
 
 .PHONY: format
 format: install ## Format Python and Rust sources
@@ -90,6 +95,28 @@ bench-quick: install ## The same benchmarks with smaller counts and shorter runs
 	mkdir -p $(BENCH_DIR)
 	BENCH_PEDANTIC_ROUNDS=500 $(BENCH_MICRO) --benchmark-max-time=0.25
 	$(BENCH_THROUGHPUT) --quick --micro-command "BENCH_PEDANTIC_ROUNDS=500 $(strip $(BENCH_MICRO)) --benchmark-max-time=0.25"
+
+# Fuzzing (not part of `make test`): the cargo-fuzz targets in rust/fuzz on the nightly toolchain, cargo-fuzz built
+# into ~/.cache/pusher-fast by scripts/fuzz/install.sh, then the Python properties (scripts/fuzz/properties.py) with
+# Python's json module as the oracle. The corpora grow in $(CARGO_TARGET_DIR)/fuzz; see scripts/fuzz/run.sh for knobs.
+FUZZ_TIME ?= 60
+FUZZ_EXAMPLES ?= 2000
+FUZZ_LONG_RUNS ?= 1300000
+FUZZ_LONG_EXAMPLES ?= 10000
+
+.PHONY: fuzz
+fuzz: install ## Fuzz every Rust target for FUZZ_TIME s (60) and every Python property for FUZZ_EXAMPLES examples (2000)
+	FUZZ_TIME=$(FUZZ_TIME) scripts/fuzz/run.sh
+	$(BIN)/python scripts/fuzz/properties.py --examples $(FUZZ_EXAMPLES)
+
+.PHONY: fuzz-long
+fuzz-long: install ## The long campaign: FUZZ_LONG_RUNS executions per Rust target, FUZZ_LONG_EXAMPLES per property
+	FUZZ_RUNS=$(FUZZ_LONG_RUNS) FUZZ_SANITIZER=none scripts/fuzz/run.sh
+	$(BIN)/python scripts/fuzz/properties.py --examples $(FUZZ_LONG_EXAMPLES)
+
+.PHONY: fuzz-replay
+fuzz-replay: ## Replay every Rust target's seeds and grown corpus once: a quick regression check
+	FUZZ_REPLAY=1 scripts/fuzz/run.sh
 
 .PHONY: clean
 clean: ## Remove the virtualenv and build products of this clone

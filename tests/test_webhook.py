@@ -233,3 +233,14 @@ def test_webhook_round_trip_from_the_local_server(client: Pusher) -> None:
         receiver.server_close()
     assert [event.name for hook in received for event in hook.events] == ["member_added"]
     assert received[0].events[0].user_id == "9"
+
+
+def test_validate_webhook_reads_floats_exactly_as_json_loads(client: Pusher) -> None:
+    # Found by scripts/fuzz/properties.py: without serde_json's float_roundtrip, 1795865346818.6663 was read as
+    # 1795865346818.6665, one unit in the last place away from what json.loads gives.
+    floats = ["1795865346818.6663", "0.1", "2.2250738585072011e-308", "1.7976931348623157e308", "5e-324", "1e23"]
+    floats += [repr(i * 1234567.891011 + i / 7) for i in range(1, 500)]
+    body = b'{"time_ms": %d, "events": [], "floats": [%s]}' % (int(time.time() * 1000), ", ".join(floats).encode())
+    parsed = client.validate_webhook(KEY, sign(body), body)
+    assert parsed is not None
+    assert [value.hex() for value in parsed["floats"]] == [value.hex() for value in json.loads(body)["floats"]]

@@ -42,10 +42,13 @@ impl Endpoint {
             return Err(bad("a path or query is not allowed"));
         }
         let raw_host = authority.host();
+        // Hosts are case-insensitive; one case everywhere (IPv6 hex digits included) keeps the
+        // `Host` header, the `CONNECT` authority and `NO_PROXY` matching consistent.
         let host = raw_host
             .strip_prefix('[')
             .and_then(|host| host.strip_suffix(']'))
-            .unwrap_or(raw_host);
+            .unwrap_or(raw_host)
+            .to_ascii_lowercase();
         if host.is_empty() {
             return Err(bad("no host"));
         }
@@ -62,7 +65,7 @@ impl Endpoint {
         let bracketed = if host.contains(':') {
             format!("[{host}]")
         } else {
-            host.to_ascii_lowercase()
+            host.clone()
         };
         let host_header = if port == default_port {
             bracketed.clone()
@@ -72,7 +75,7 @@ impl Endpoint {
         Ok((
             Self {
                 https,
-                host: host.to_ascii_lowercase(),
+                host,
                 port,
                 host_header,
                 authority: format!("{bracketed}:{port}"),
@@ -151,6 +154,11 @@ mod tests {
         assert_eq!(endpoint.host_header, "[::1]:8080");
         let (endpoint, _) = Endpoint::parse("http://Example.COM:80", "base_url").unwrap();
         assert_eq!(endpoint.host_header, "example.com");
+        // Found by the sender_urls fuzz target: an IPv6 literal kept its case in the Host header.
+        let (endpoint, _) = Endpoint::parse("http://[2001:DB8::A]:8080", "base_url").unwrap();
+        assert_eq!(endpoint.host, "2001:db8::a");
+        assert_eq!(endpoint.host_header, "[2001:db8::a]:8080");
+        assert_eq!(endpoint.authority, "[2001:db8::a]:8080");
         for bad in [
             "",
             "api.pusher.com",

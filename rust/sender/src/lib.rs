@@ -43,6 +43,8 @@ mod call;
 mod connect;
 mod endpoint;
 mod failure;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod http1;
 mod lane;
 mod options;
