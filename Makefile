@@ -46,12 +46,12 @@ test: e2e-install
 
 # Release artifacts: devtools/dist.py holds the table of wheels; Cargo's cross builds stay in $(CARGO_TARGET_DIR)/<triple>.
 .PHONY: dist
-dist: $(STAMP) ## Wheels (manylinux2014 x86_64 and aarch64, musllinux x86_64; zig) and the sdist in dist/, twine-checked
+dist: $(STAMP) ## Wheels (manylinux2014 x86_64 and aarch64, musllinux x86_64; zig) and the sdist in dist/ (cold 11 min, fresh clone 5-6)
 	$(BIN)/python -m devtools.dist
 
 .PHONY: dist-test
 dist-test: install dist ## make dist, then the wheel on CPython 3.9-3.13 and the sdist built from source, in clean venvs
-	$(BIN)/python -m pytest tests/dist -q -n 2 -m dist
+	$(BIN)/python -m pytest tests/release -q -n 2 -m dist
 
 .PHONY: demo
 demo: install ## Run the main job against the embedded local Pusher server

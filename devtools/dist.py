@@ -1,4 +1,4 @@
-"""The release artifacts: which wheels ``make dist`` builds, how, and where they land; ``tests/dist`` checks them.
+"""The release artifacts: which wheels ``make dist`` builds, how, and where they land; ``tests/release`` checks them.
 
 ``python -m devtools.dist`` (``make dist``) builds into ``dist/``:
 

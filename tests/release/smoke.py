@@ -1,7 +1,7 @@
 """A smoke suite through the public API of whatever ``pusher_fast`` is importable, against its local server.
 
-``tests/dist`` runs it in clean virtualenvs that hold only an installed wheel (or the sdist built from source) and
-its runtime dependency, one per supported CPython: ``venv/bin/python -I tests/dist/smoke.py``. It needs nothing but
+``tests/release`` runs it in clean virtualenvs that hold only an installed wheel (or the sdist built from source) and
+its runtime dependency, one per supported CPython: ``venv/bin/python -I tests/release/smoke.py``. It needs nothing but
 the standard library and the installed package, and checks results against values it computes itself (signatures
 with ``hmac``, shared secrets with ``hashlib``). It prints where ``pusher_fast`` and its extension were loaded from,
 one line per check, and exits non-zero at the first failure.
@@ -138,7 +138,7 @@ def webhooks(server: LocalPusherServer, pusher: Pusher) -> None:
     )
     occupied, note = pusher.webhook(hook.headers, hook.body).events
     expect((occupied.name, occupied.channel), ("channel_occupied", "orders"), "the first webhook event")
-    expect((note.event, note.data), ("client-note", 'for the webhook'), "the decrypted client event")
+    expect((note.event, note.data), ("client-note", "for the webhook"), "the decrypted client event")
 
     key, sent_signature = hook.headers["X-Pusher-Key"], hook.headers["X-Pusher-Signature"]
     body = pusher.validate_webhook(key, sent_signature, hook.body)
@@ -227,9 +227,10 @@ def main() -> int:
     print(f"native {_native.__file__}")
     print(f"python {sys.version.split()[0]} at {sys.executable}")
     for check in CHECKS:
-        with LocalPusherServer(encryption_master_key_base64=MASTER_KEY_BASE64) as server, Pusher(
-            **server.client_options(), encryption_master_key_base64=MASTER_KEY_BASE64
-        ) as pusher:
+        with (
+            LocalPusherServer(encryption_master_key_base64=MASTER_KEY_BASE64) as server,
+            Pusher(**server.client_options(), encryption_master_key_base64=MASTER_KEY_BASE64) as pusher,
+        ):
             try:
                 check(server, pusher)
             except SmokeFailure as failure:

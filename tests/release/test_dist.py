@@ -6,7 +6,7 @@ CPython the package claims, with nothing but its runtime dependency, and the sdi
 each then runs ``smoke.py`` through the public API against the local server. The aarch64 and musl wheels cannot be
 imported on this machine, so they are checked as files only.
 
-Run with ``make dist-test`` (or ``pytest tests/dist -m dist`` after ``make dist``); ``make test`` leaves them out.
+Run with ``make dist-test`` (or ``pytest tests/release -m dist`` after ``make dist``); ``make test`` leaves them out.
 """
 
 from __future__ import annotations
@@ -136,6 +136,8 @@ def test_wheel_contents(target: WheelTarget) -> None:
         tags = wheel_tags(wheel.read(f"{dist_info}/WHEEL").decode())
         metadata = wheel.read(f"{dist_info}/METADATA").decode()
         native = wheel.read("pusher_fast/_native.abi3.so")
+        current = package_files() & names
+        stale = sorted(name for name in current if wheel.read(name) != (REPO / "python" / name).read_bytes())
 
     assert f"cp39-abi3-{target.platform_tag}" in tags
     assert all(tag.startswith("cp39-abi3-") for tag in tags), tags
@@ -144,6 +146,7 @@ def test_wheel_contents(target: WheelTarget) -> None:
     assert runtime == ["Requires-Dist: httpx>=0.28.1,<0.29"]
     packaged = {name for name in names if name.startswith("pusher_fast/")} - {"pusher_fast/_native.abi3.so"}
     assert packaged == package_files(), "the wheel is stale or incomplete: run `make dist`"
+    assert not stale, f"the wheel holds older versions of {stale}: run `make dist`"
     assert not {name for name in names if name.endswith(".so")} - {"pusher_fast/_native.abi3.so"}
 
     elf = ELFFile(io.BytesIO(native))
@@ -197,9 +200,11 @@ def test_manylinux_wheel_on_every_supported_cpython(version: str, tmp_path: Path
 
     packages = installed_packages(python)
     assert {"pusher-fast", "httpx"} <= packages
-    assert not packages & dev_only_packages(), f"the venv holds development packages: {packages & dev_only_packages()}"
+    unexpected = packages & dev_only_packages()
+    assert not unexpected, f"the venv holds development packages: {unexpected}"
     with zipfile.ZipFile(wheel) as archive:
-        assert installed_wheel_tags(python) == wheel_tags(archive.read(f"pusher_fast-{VERSION}.dist-info/WHEEL").decode())
+        built = wheel_tags(archive.read(f"pusher_fast-{VERSION}.dist-info/WHEEL").decode())
+    assert installed_wheel_tags(python) == built
     run_smoke(python, tmp_path / "venv")
     key = run([str(tmp_path / "venv" / "bin" / "pusher-fast"), "keygen"], cwd=tmp_path).strip()
     assert len(base64.b64decode(key, validate=True)) == 32
