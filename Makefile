@@ -50,6 +50,15 @@ e2e: install e2e-install ## Run only the end-to-end suite: soketi, sockudo, push
 # `make test` runs the end-to-end suite too (its pytest run collects tests/e2e), so it installs what that needs.
 test: e2e-install
 
+# Release artifacts: devtools/dist.py holds the table of wheels; Cargo's cross builds stay in $(CARGO_TARGET_DIR)/<triple>.
+.PHONY: dist
+dist: $(STAMP) ## Wheels (manylinux2014 x86_64 and aarch64, musllinux x86_64; zig) and the sdist in dist/ (cold 11 min, fresh clone 5-6)
+	$(BIN)/python -m devtools.dist
+
+.PHONY: dist-test
+dist-test: install dist ## make dist, then the wheel on CPython 3.9-3.13 and the sdist built from source, in clean venvs
+	$(BIN)/python -m pytest tests/release -q -n 2 -m dist
+
 .PHONY: demo
 demo: install ## Run the main job against the embedded local Pusher server
 	$(BIN)/python examples/demo.py
@@ -120,4 +129,4 @@ fuzz-replay: ## Replay every Rust target's seeds and grown corpus once: a quick 
 
 .PHONY: clean
 clean: ## Remove the virtualenv and build products of this clone
-	rm -rf $(VENV) python/pusher_fast/_native*.so .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) dist python/pusher_fast/_native*.so .pytest_cache .mypy_cache .ruff_cache
