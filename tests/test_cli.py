@@ -181,8 +181,8 @@ def test_channels_channel_users(cli: Any, server: LocalPusherServer) -> None:
     assert cli("channel", "news", "--info", "subscription_count").json() == {"occupied": True, "subscription_count": 2}
     assert cli("channel", "presence-room", "--info", "user_count").json() == {"occupied": True, "user_count": 2}
     assert cli("users", "presence-room").json() == {"users": [{"id": "u1"}, {"id": "u2"}]}
-    refused = cli("channels", "--info", "user_count")
-    assert refused.code == EXIT_FAILED
+    refused = cli("channels", "--info", "user_count")  # refused by the client's rules, before any request
+    assert refused.code == EXIT_USAGE
     assert "presence-" in refused.err
 
 

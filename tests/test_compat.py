@@ -259,9 +259,10 @@ GET_CASES = {
     "channels_info": ("channels_info", (), {}),
     "channels_info prefix": ("channels_info", ("presence-",), {}),
     "channels_info prefix and attributes": ("channels_info", ("presence-",), {"attributes": ["user_count"]}),
-    "channels_info two attributes": ("channels_info", (None, ["user_count", "subscription_count"]), {}),
+    "channels_info attributes positional": ("channels_info", ("presence-", ["user_count"]), {}),
     "channel_info": ("channel_info", ("my-channel",), {}),
-    "channel_info attributes": ("channel_info", ("presence-room", ["user_count", "subscription_count"]), {}),
+    "channel_info attributes": ("channel_info", ("presence-room", ["user_count"]), {}),
+    "channel_info subscription_count": ("channel_info", ("my-channel", ["subscription_count"]), {}),
     "channel_info empty attributes": ("channel_info", ("presence-room", []), {}),
     "users_info": ("users_info", ("presence-room",), {}),
 }
@@ -761,9 +762,9 @@ def test_difference_non_numeric_app_id_accepted(make_ours: Any) -> None:
 
 
 def test_difference_attributes_str_not_split(official: Any, ours: Any) -> None:
-    official_request = official._pusher_client.channels_info.make_request(None, "user_count")
+    official_request = official._pusher_client.channels_info.make_request("presence-", "user_count")
     assert official_request.query_params["info"] == "u,s,e,r,_,c,o,u,n,t"
-    assert ours.prepare.channels_info(None, "user_count").query_params["info"] == "user_count"
+    assert ours.prepare.channels_info("presence-", "user_count").query_params["info"] == "user_count"
     assert ours.prepare.channel_info("presence-r", "user_count").query_params["info"] == "user_count"
 
 
@@ -817,11 +818,22 @@ def test_difference_empty_event_name_refused(official: Any, ours: Any) -> None:
         ours.prepare.trigger_batch([{"channel": "c", "name": "", "data": "d"}])
 
 
-@pytest.mark.parametrize("custom_data", [None, {}, {"user_info": {"name": "x"}}, {"user_id": None}, "just a string"])
-def test_difference_presence_auth_without_user_id_refused(custom_data: Any, official: Any, ours: Any) -> None:
+@pytest.mark.parametrize(
+    ("custom_data", "error"),
+    [
+        (None, ValueError),
+        ({}, ValueError),
+        ({"user_info": {"name": "x"}}, ValueError),
+        ({"user_id": None}, ValueError),
+        ("just a string", TypeError),
+    ],
+)
+def test_difference_presence_auth_without_user_id_refused(
+    custom_data: Any, error: type[Exception], official: Any, ours: Any
+) -> None:
     result = official._authentication_client.authenticate("presence-room", "1.1", custom_data)
     assert result["auth"].startswith(f"{KEY}:")
-    with pytest.raises(ValueError, match="user_id"):
+    with pytest.raises(error, match=r"custom_data|user_id"):
         ours.authenticate("presence-room", "1.1", custom_data)
 
 

@@ -113,7 +113,7 @@ def test_deprecated_raw_master_key_warns_once() -> None:
         client = make(encryption_master_key=raw)
     assert len(record) == 1
     assert client.authenticate("private-encrypted-c", "1.1")["shared_secret"]
-    with pytest.warns(DeprecationWarning, match="deprecated"), pytest.raises(ValueError, match="32 characters"):
+    with pytest.warns(DeprecationWarning, match="deprecated"), pytest.raises(ValueError, match="must be 32 bytes long"):
         make(encryption_master_key="short")
 
 

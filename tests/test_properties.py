@@ -265,15 +265,30 @@ def _stdlib_signature(method: str, path: str, params: dict[str, str]) -> str:
     return hmac.new(SECRET.encode(), f"{method}\n{path}\n{query}".encode(), hashlib.sha256).hexdigest()
 
 
-attributes = st.lists(st.sampled_from(["user_count", "subscription_count"]), unique=True, max_size=2)
-prefixes = st.none() | st.from_regex(rf"[{CHANNEL_ALPHABET}]{{1,50}}", fullmatch=True)
+prefixes = st.none() | st.from_regex(rf"(presence-)?[{CHANNEL_ALPHABET}]{{1,40}}", fullmatch=True)
+
+
+@st.composite
+def channel_list_queries(draw: st.DrawFn) -> tuple[str, str | None, list[str]]:
+    """The channel list offers user_count, with a presence- prefix only."""
+    prefix = draw(prefixes)
+    offered = prefix is not None and prefix.startswith("presence-")
+    return ("channels_info", prefix, ["user_count"] if offered and draw(st.booleans()) else [])
+
+
+@st.composite
+def channel_queries(draw: st.DrawFn) -> tuple[str, str, list[str]]:
+    """One channel offers user_count when it is a presence channel, subscription_count otherwise."""
+    name = draw(channel_names | st.from_regex(rf"presence-[{CHANNEL_ALPHABET}]{{1,40}}", fullmatch=True))
+    offered = "user_count" if name.startswith("presence-") else "subscription_count"
+    return ("channel_info", name, [offered] if draw(st.booleans()) else [])
 
 
 @SETTINGS
 @given(
     query=st.one_of(
-        st.tuples(st.just("channels_info"), prefixes, attributes),
-        st.tuples(st.just("channel_info"), channel_names, attributes),
+        channel_list_queries(),
+        channel_queries(),
         st.tuples(st.just("users_info"), channel_names),
     )
 )

@@ -305,8 +305,20 @@ BAD_EVENTS = [
     pytest.param({"name": "e", "channel": "c", "data": "d", "socket_id": "١٢.٣"}, id="non-ascii-socket-id"),
     pytest.param({"name": "e", "channel": "c", "data": "d", "socket_id": None}, id="null-socket-id"),
     pytest.param({"name": "e", "channel": "c", "data": "d", "info": "members"}, id="unknown-info"),
-    pytest.param({"name": "e", "channel": "c", "data": "d", "info": "user_count"}, id="user-count-not-presence"),
+    pytest.param({"name": "e", "channel": "c", "data": "d", "info": "user_count,members"}, id="known-and-unknown-info"),
 ]
+
+
+def test_trigger_info_returns_what_applies_to_each_channel(server: LocalPusherServer) -> None:
+    # The API offers both attributes on a trigger; user_count only applies to presence channels.
+    server.set_channel("c", subscription_count=3)
+    server.set_presence_members("presence-r", ["u1", "u2"])
+    payload = {"name": "e", "channels": ["c", "presence-r"], "data": "d", "info": "user_count,subscription_count"}
+    reply = call(server, "POST", f"{APP}/events", payload)
+    assert reply.status == 200, reply.text
+    assert json.loads(reply.body) == {
+        "channels": {"c": {"subscription_count": 3}, "presence-r": {"user_count": 2, "subscription_count": 2}}
+    }
 
 
 @pytest.mark.parametrize("payload", BAD_EVENTS)

@@ -146,7 +146,11 @@ def _json_class(value: object, base: type[Any], name: str) -> Any:
 
 
 def parse_master_key(raw_key: object, base64_key: object) -> bytes | None:
-    """The 32-byte end-to-end encryption master key, from the base64 form or the deprecated raw 32-character form."""
+    """The 32-byte end-to-end encryption master key, from the base64 form or the deprecated raw form.
+
+    The raw form is 32 bytes, used as they are, or a 32-character str, used as its UTF-8 (the official SDK's rule).
+    Errors keep the official SDK's wording, with details after it; they never repeat the key.
+    """
     if raw_key is not None and base64_key is not None:
         raise ValueError(
             "Do not provide both encryption_master_key and encryption_master_key_base64. "
@@ -160,7 +164,8 @@ def parse_master_key(raw_key: object, base64_key: object) -> bytes | None:
             raise ValueError("encryption_master_key_base64 must be valid base64") from None
         if len(decoded) != 32:
             raise ValueError(
-                f"encryption_master_key_base64 must be the base64 of 32 bytes, it decodes to {len(decoded)}"
+                "encryption_master_key_base64 must be a base64 string which decodes to 32 bytes "
+                f"(it decodes to {len(decoded)})"
             )
         return decoded
     if raw_key is not None:
@@ -169,14 +174,19 @@ def parse_master_key(raw_key: object, base64_key: object) -> bytes | None:
             DeprecationWarning,
             stacklevel=4,
         )
+        if isinstance(raw_key, bytes):
+            if len(raw_key) != 32:
+                raise ValueError(f"encryption_master_key must be 32 bytes long (it is {len(raw_key)} bytes)")
+            return raw_key
         text = ensure_text(raw_key, "encryption_master_key")
         if len(text) != 32:
-            raise ValueError(f"encryption_master_key must be 32 characters long, it is {len(text)}")
+            raise ValueError(f"encryption_master_key must be 32 bytes long (it is {len(text)} characters)")
         return text.encode("utf-8")
     return None
 
 
-_PUSHER_URL_RE = re.compile(r"\A(?P<scheme>https?)://(?P<userinfo>[^@/]+)@(?P<host>[^/]+)/apps/(?P<app_id>[^/?#]+)/?\Z")
+# The credentials end at the last "@" before the host (a secret may hold "@"), as urllib.parse splits them.
+_PUSHER_URL_RE = re.compile(r"\A(?P<scheme>https?)://(?P<userinfo>[^/]+)@(?P<host>[^/@]+)/apps/(?P<app_id>[^/?#]+)/?\Z")
 
 
 def parse_pusher_url(url: object) -> dict[str, Any]:

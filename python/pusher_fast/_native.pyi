@@ -16,11 +16,13 @@ __all__ = [
     "ENCRYPTED_CHANNEL_PREFIX",
     "INFO_ATTRIBUTES",
     "LEGACY_WEBHOOK_WINDOW_MS",
+    "MAX_BACKOFF_SECONDS",
     "MAX_BATCH_SIZE",
     "MAX_CHANNELS",
     "MAX_CHANNEL_NAME_LENGTH",
     "MAX_EVENT_NAME_LENGTH",
     "MAX_RESPONSE_BODY_BYTES",
+    "MAX_RETRIES",
     "MAX_USER_ID_LENGTH",
     "PRESENCE_CHANNEL_PREFIX",
     "SERVER_TO_USER_PREFIX",
@@ -28,21 +30,27 @@ __all__ = [
     "Completion",
     "CompletionQueue",
     "FailureKind",
+    "InfoScope",
     "NativeClient",
     "NativeSender",
     "PackedRequest",
+    "PreparedRequest",
     "Signer",
     "TlsConfig",
     "backoff_delay",
+    "check_backoff",
     "check_channel",
     "check_channel_count",
     "check_event_name",
+    "check_info_attributes",
     "check_payload_size",
     "check_prefix_filter",
+    "check_retries",
     "check_socket_id",
     "check_user_id",
     "decrypt",
     "is_retryable_status",
+    "loads_json",
     "normalize_info",
     "parse_retry_after",
     "sign_request",
@@ -144,39 +152,35 @@ class Signer:
         dumps: Callable[[Any], str],
         dumps_ascii: Callable[[Any], str],
         custom_encoder: bool,
+        base_url: str,
+        post_headers: Mapping[str, str],
     ) -> Signer: ...
     def authorize_channel(self, channel: object, socket_id: object, custom_data: object) -> dict[str, str]:
         """``{"auth": ...}`` plus ``channel_data`` (presence) and ``shared_secret`` (encrypted channels)."""
 
     def authenticate_user(self, socket_id: object, user_data: object) -> dict[str, str]:
-        """``{"auth": ..., "user_data": ...}``; ``user_data`` needs a string ``id``."""
+        """``{"auth": ..., "user_data": ...}``; ``user_data`` is a mapping with a string ``id``."""
 
     def validate_webhook(
         self, key: object, signature: object, body: object, now_ms: float, loads: Callable[[bytes], Any] | None
     ) -> dict[str, Any] | None:
         """The official SDK's check: the parsed body, or None for a wrong key or signature, a body that is not a JSON
         object, or a ``time_ms`` missing or more than 5 minutes from ``now_ms``. ``body`` is a str, bytes, bytearray or
-        memoryview (TypeError otherwise). ``loads`` parses the body with a custom decoder (a ValueError from it means
-        not valid); None parses it in Rust."""
+        memoryview (TypeError otherwise). ``loads`` parses the body with a custom decoder (a ValueError or
+        RecursionError from it means not valid); None reads it as ``json.loads`` does (see ``loads_json``)."""
 
     def trigger(
-        self,
-        channels: object,
-        event_name: object,
-        data: object,
-        socket_id: object,
-        info: object,
-        timestamp: int,
-    ) -> tuple[str, str, bytes]:
-        """``(path, query, body)`` of ``POST /apps/{id}/events``."""
+        self, channels: object, event_name: object, data: object, socket_id: object = None, info: object = None
+    ) -> PreparedRequest:
+        """The request of ``POST /apps/{id}/events``, signed with ``int(time.time())`` (a replaced ``time.time`` is
+        called; otherwise the clock is read in Rust)."""
 
     def sign_posts(self, endpoint: str, bodies: Sequence[bytes], timestamp: int) -> tuple[str, list[str]]:
         """``(path, queries)``: the signature of every body as it is, for ``events`` or ``batch_events``."""
 
-    def batch(
-        self, events: Iterable[Mapping[str, Any]], already_encoded: bool, timestamp: int
-    ) -> tuple[str, str, bytes]:
-        """``(path, query, body)`` of ``POST /apps/{id}/batch_events``; the caller's mappings are only read."""
+    def batch(self, events: Iterable[Mapping[str, Any]], already_encoded: bool = False) -> PreparedRequest:
+        """The request of ``POST /apps/{id}/batch_events``, signed now; the caller's mappings are only read, and an
+        iterable no further than one event past the limit."""
 
 def check_channel(name: str, allow_server_to_user: bool) -> None:
     """ValueError unless ``name`` is a valid channel name."""
@@ -194,13 +198,93 @@ def check_user_id(user_id: str) -> None:
     """ValueError unless ``user_id`` is 1 to 200 characters of the channel-name alphabet."""
 
 def check_payload_size(data: str, limit: int) -> None:
-    """ValueError when the UTF-8 form of ``data`` is longer than ``limit`` bytes."""
+    """ValueError when the encoding of ``data`` (UTF-8; three bytes per lone surrogate) is longer than ``limit``."""
 
 def check_prefix_filter(prefix: str) -> None:
     """ValueError unless ``prefix`` is channel-name characters and ``#`` (a ``filter_by_prefix`` value)."""
 
-def normalize_info(info: object) -> str | None:
-    """Channel attributes as ``"a,b"`` (from a str or a list/tuple/set of names), or None; ValueError if unknown."""
+def normalize_info(info: object, scope: InfoScope | None = None, target: str | None = None) -> str | None:
+    """Channel attributes as ``"a,b"`` (from a str or a list/tuple/set of names), or None; ValueError for names the
+    ``scope`` (``EVENT`` by default) does not offer for ``target`` (a prefix filter or a channel)."""
+
+# --- request building: prepared requests, attribute scopes, retry bounds, JSON reading -------------------------------
+
+MAX_RETRIES: Final[int]
+"""The most retries a retry policy may ask for (100)."""
+MAX_BACKOFF_SECONDS: Final[float]
+"""The longest ``backoff`` or ``max_backoff`` of a retry policy, in seconds (3600.0)."""
+
+@final
+class PreparedRequest:
+    """A signed request, ready to send with any HTTP client; the attributes of the official SDK's ``Request``."""
+
+    def __new__(
+        cls, method: str, base_url: str, path: str, query_string: str, headers: Mapping[str, str], body: bytes
+    ) -> PreparedRequest: ...
+    @property
+    def method(self) -> str:
+        """``"GET"`` or ``"POST"``."""
+
+    @property
+    def base_url(self) -> str:
+        """``scheme://host[:port]``."""
+
+    @property
+    def path(self) -> str:
+        """``/apps/{app_id}/...``."""
+
+    @property
+    def query_string(self) -> str:
+        """The signed query string, percent-encoded."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def url(self) -> str:
+        """``base_url`` + ``path`` + ``?`` + ``query_string``."""
+
+    @property
+    def signed_path(self) -> str:
+        """``path`` + ``?`` + ``query_string``."""
+
+    @property
+    def query_params(self) -> dict[str, str]:
+        """The query string's parameters, decoded: ``dict(urllib.parse.parse_qsl(query_string))``."""
+
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
+    def __reduce__(self) -> tuple[type[PreparedRequest], tuple[Any, ...]]:
+        """Pickles and copies as a call of the constructor."""
+
+@final
+class InfoScope:
+    """Where channel attributes are asked for; each place offers its own."""
+
+    EVENT: ClassVar[InfoScope]
+    """The ``info`` of a trigger or a batch event: ``user_count`` and ``subscription_count``."""
+    CHANNEL_LIST: ClassVar[InfoScope]
+    """The channel list (target: its prefix filter): ``user_count``, with a ``presence-`` prefix."""
+    CHANNEL: ClassVar[InfoScope]
+    """One channel (target: its name): ``user_count`` for presence channels, ``subscription_count`` for others."""
+
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def check_info_attributes(attributes: Sequence[str], scope: InfoScope, target: str) -> None:
+    """ValueError unless ``scope`` offers every one of ``attributes`` (exact names) for ``target``."""
+
+def check_retries(retries: int) -> int:
+    """``retries`` when it is 0 to ``MAX_RETRIES``; ValueError otherwise."""
+
+def check_backoff(name: str, seconds: float) -> float:
+    """``seconds`` when finite, above 0 and at most ``MAX_BACKOFF_SECONDS``; ValueError naming ``name`` otherwise."""
+
+def loads_json(body: bytes) -> Any:
+    """``json.loads(body)``, read in Rust where it can be; ValueError (never RecursionError) for a body that is not
+    JSON."""
 
 @final
 class PackedRequest:

@@ -9,14 +9,19 @@ from __future__ import annotations
 import functools
 import json
 import time
-import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pusher_fast import _native
 from pusher_fast._config import Config, ensure_text
 from pusher_fast._version import __version__
-from pusher_fast.validation import SERVER_TO_USER_PREFIX, validate_channel, validate_info, validate_user_id
+from pusher_fast.validation import (
+    SERVER_TO_USER_PREFIX,
+    validate_channel,
+    validate_channel_attributes,
+    validate_channels_attributes,
+    validate_user_id,
+)
 
 __all__ = ["PreparedRequest", "RequestBuilder", "make_signer"]
 
@@ -25,46 +30,14 @@ _GET_HEADERS: Mapping[str, str] = {"X-Pusher-Library": LIBRARY_HEADER}
 _POST_HEADERS: Mapping[str, str] = {"Content-Type": "application/json", "X-Pusher-Library": LIBRARY_HEADER}
 
 
-class PreparedRequest:
-    """A signed request, ready to send with any HTTP client: ``method``, ``url``, ``headers`` and ``body``.
+PreparedRequest = _native.PreparedRequest
+"""A signed request, ready to send with any HTTP client: ``method``, ``url``, ``headers`` and ``body``.
 
-    The attribute names follow the official SDK's ``pusher.http.Request``, so custom ``backend=`` classes written for
-    it keep working. The signed query string is left out of ``repr()``: it can be replayed for a few minutes.
-    """
-
-    __slots__ = ("base_url", "body", "headers", "method", "path", "query_string")
-
-    def __init__(
-        self, method: str, base_url: str, path: str, query_string: str, headers: Mapping[str, str], body: bytes
-    ) -> None:
-        self.method = method
-        self.base_url = base_url
-        self.path = path
-        self.query_string = query_string
-        self.headers = headers
-        self.body = body
-
-    @property
-    def url(self) -> str:
-        return f"{self.base_url}{self.path}?{self.query_string}"
-
-    @property
-    def signed_path(self) -> str:
-        return f"{self.path}?{self.query_string}"
-
-    @property
-    def query_params(self) -> dict[str, str]:
-        return dict(urllib.parse.parse_qsl(self.query_string, keep_blank_values=True))
-
-    def __repr__(self) -> str:
-        return f"PreparedRequest(method={self.method!r}, base_url={self.base_url!r}, path={self.path!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PreparedRequest):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
-
-    __hash__ = None  # type: ignore[assignment]
+Built in Rust by the request builders. The attribute names follow the official SDK's ``pusher.http.Request``
+(``method``, ``base_url``, ``path``, ``query_string``, ``query_params``, ``headers``, ``body``, ``url``,
+``signed_path``), so custom ``backend=`` classes written for it keep working; ``repr()`` leaves out the signed query
+string, which can be replayed for a few minutes.
+"""
 
 
 def make_signer(config: Config) -> _native.Signer:
@@ -78,6 +51,8 @@ def make_signer(config: Config) -> _native.Signer:
         functools.partial(json.dumps, cls=config.json_encoder, ensure_ascii=False),
         functools.partial(json.dumps, cls=config.json_encoder),
         config.json_encoder is not None,
+        config.base_url,
+        _POST_HEADERS,
     )
 
 
@@ -109,8 +84,7 @@ class RequestBuilder:
         ``data`` is sent as is when it is a str, as JSON otherwise (the official SDK's format); on a
         ``private-encrypted-`` channel it is encrypted first, and the size limit applies to what is sent.
         """
-        path, query, body = self._signer.trigger(channels, event_name, data, socket_id, info, int(time.time()))
-        return PreparedRequest("POST", self._base_url, path, query, _POST_HEADERS, body)
+        return self._signer.trigger(channels, event_name, data, socket_id, info)
 
     def send_to_user(self, user_id: str, event_name: str, data: Any) -> PreparedRequest:
         """An event for every connection of one signed-in user (the ``#server-to-user-<id>`` channel)."""
@@ -123,8 +97,7 @@ class RequestBuilder:
         The caller's mappings are never modified. With ``already_encoded=True`` every ``data`` must already be a str
         (it is then sent as is, as it would be anyway); everything else is still checked.
         """
-        path, query, body = self._signer.batch(batch, already_encoded, int(time.time()))
-        return PreparedRequest("POST", self._base_url, path, query, _POST_HEADERS, body)
+        return self._signer.batch(batch, already_encoded)
 
     def sign_bodies(self, endpoint: str, bodies: Iterable[bytes]) -> list[PreparedRequest]:
         """Sign already serialized bodies for ``POST /apps/{id}/{endpoint}`` (``events`` or ``batch_events``).
@@ -145,9 +118,10 @@ class RequestBuilder:
     ) -> PreparedRequest:
         """``GET /apps/{id}/channels``: occupied channels, optionally those whose name starts with a prefix."""
         params: list[tuple[str, str]] = []
-        if prefix_filter:
-            params.append(("filter_by_prefix", _checked_prefix(prefix_filter)))
-        info = validate_info(attributes)
+        prefix = _checked_prefix(prefix_filter) if prefix_filter else ""
+        if prefix:
+            params.append(("filter_by_prefix", prefix))
+        info = validate_channels_attributes(attributes, prefix)
         if info:
             params.append(("info", info))
         return self._get("channels", params)
@@ -155,7 +129,7 @@ class RequestBuilder:
     def channel_info(self, channel: str, attributes: str | Sequence[str] | None = None) -> PreparedRequest:
         """``GET /apps/{id}/channels/{channel}``: whether a channel is occupied, and the requested attributes."""
         name = validate_channel(channel, allow_server_to_user=False)
-        info = validate_info(attributes)
+        info = validate_channel_attributes(attributes, name)
         return self._get(f"channels/{name}", [("info", info)] if info else [])
 
     def users_info(self, channel: str) -> PreparedRequest:

@@ -50,7 +50,7 @@ def open_envelope(channel: str, master_key: bytes, data: str) -> str:
         nonce, ciphertext = envelope["nonce"], envelope["ciphertext"]
         if not isinstance(nonce, str) or not isinstance(ciphertext, str):
             raise TypeError
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         raise ValueError("data is not a nonce/ciphertext envelope") from None
     try:
         plaintext = _native.decrypt(channel, master_key, nonce, ciphertext)

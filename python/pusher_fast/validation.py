@@ -42,7 +42,9 @@ __all__ = [
     "check_payload_size",
     "is_encrypted_channel",
     "validate_channel",
+    "validate_channel_attributes",
     "validate_channels",
+    "validate_channels_attributes",
     "validate_event_name",
     "validate_info",
     "validate_socket_id",
@@ -95,11 +97,22 @@ def validate_user_id(user_id: object) -> str:
 
 
 def validate_info(info: object) -> str | None:
-    """Channel attributes to return, as one comma-separated string or a sequence of names; ``None`` for none.
+    """The ``info`` of a trigger or batch event: ``user_count`` and/or ``subscription_count``, normalised to ``"a,b"``.
 
-    A single string is never split into characters (the official SDK turns ``"user_count"`` into ``"u,s,e,r..."``).
+    Give one comma-separated string or a sequence of names; ``None`` for none. A single string is never split into
+    characters (the official SDK turns ``"user_count"`` into ``"u,s,e,r..."``).
     """
     return _native.normalize_info(info)
+
+
+def validate_channels_attributes(attributes: object, prefix_filter: str = "") -> str | None:
+    """The ``attributes`` of ``channels_info``: only ``user_count``, and only with a ``presence-`` ``prefix_filter``."""
+    return _native.normalize_info(attributes, _native.InfoScope.CHANNEL_LIST, prefix_filter)
+
+
+def validate_channel_attributes(attributes: object, channel: str) -> str | None:
+    """The ``attributes`` of ``channel_info``: ``user_count`` for a presence channel, ``subscription_count`` else."""
+    return _native.normalize_info(attributes, _native.InfoScope.CHANNEL, channel)
 
 
 def check_payload_size(data: str, limit: int) -> None:

@@ -48,9 +48,13 @@ def parse_webhook(config: Config, headers: Headers, body: str | bytes, *, max_ag
     Events on ``private-encrypted-`` channels that carry data are decrypted with the master key; events without
     data (occupied, vacated, ...) are left alone. With ``max_age`` (seconds), a webhook whose ``time_ms`` is further
     from now is refused; by default there is no time check, since Pusher retries failed webhooks for minutes.
-    Raises :class:`~pusher_fast.errors.PusherWebhookError` naming what failed.
+    The body is read as ``json.loads`` reads it (a body nested too deeply for it is not valid JSON). Raises
+    :class:`~pusher_fast.errors.PusherWebhookError` naming what failed, whatever the body holds.
     """
-    raw = raw_body(body)
+    try:
+        raw = raw_body(body)
+    except UnicodeEncodeError:
+        raise PusherWebhookError("The webhook body holds a lone surrogate (pass the raw request body)") from None
     keys = _header_values(headers, "x-pusher-key")
     signatures = _header_values(headers, "x-pusher-signature")
     if not keys:
@@ -62,18 +66,28 @@ def parse_webhook(config: Config, headers: Headers, body: str | bytes, *, max_ag
     if not any(_native.verify_webhook(config.secret, raw, signature) for signature in signatures):
         raise PusherWebhookError("The X-Pusher-Signature does not match the body (pass the raw request body)")
     try:
-        parsed = json.loads(raw, cls=config.json_decoder)
-    except ValueError as exc:
-        raise PusherWebhookError(f"The webhook body is not valid JSON: {exc}") from None
+        decoder = config.json_decoder
+        parsed = _native.loads_json(raw) if decoder is None else json.loads(raw, cls=decoder)
+    except (ValueError, RecursionError) as exc:
+        reason = "it is nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise PusherWebhookError(f"The webhook body is not valid JSON: {reason}") from None
     if not isinstance(parsed, dict) or not isinstance(parsed.get("events"), list):
         raise PusherWebhookError("The webhook body should be an object with time_ms and a list of events")
     time_ms = parsed.get("time_ms")
     if isinstance(time_ms, bool) or not isinstance(time_ms, int):
         raise PusherWebhookError("The webhook body has no integer time_ms")
-    if max_age is not None and abs(time.time() - time_ms / 1000) > max_age:
+    if max_age is not None and not _within(time_ms, max_age):
         raise PusherWebhookError(f"The webhook is more than {max_age} seconds away from now")
     events = tuple(_event(config, index, event) for index, event in enumerate(parsed["events"]))
     return Webhook(time_ms=time_ms, events=events)
+
+
+def _within(time_ms: int, max_age: float) -> bool:
+    """Whether ``time_ms`` is at most ``max_age`` seconds from now (a time too large for a float is not)."""
+    try:
+        return abs(time.time() - time_ms / 1000) <= max_age
+    except OverflowError:
+        return False
 
 
 def raw_body(body: object) -> bytes:
@@ -124,7 +138,10 @@ def _optional_str(event: dict[str, Any], field: str, index: int) -> str | None:
         return value
     if field == "data":
         # Some servers send client-event data as a JSON value rather than a string.
-        return json.dumps(value, separators=(",", ":"))
+        try:
+            return json.dumps(value, separators=(",", ":"))
+        except RecursionError:
+            raise PusherWebhookError(f"Webhook event #{index}: data is nested too deeply") from None
     raise PusherWebhookError(f"Webhook event #{index}: {field} should be a string")
 
 

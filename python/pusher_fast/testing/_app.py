@@ -8,12 +8,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote
 
+from pusher_fast import _native
+
 from ._auth import authenticate_request
 from ._models import RecordedRequest
 from ._state import ServerState
 from ._validation import (
-    CHANNEL_ATTRIBUTES,
-    PRESENCE_PREFIX,
     ApiError,
     Limits,
     channel_name_error,
@@ -178,19 +178,13 @@ class Application:
     def _channels(self, query: Mapping[str, str]) -> Response:
         prefix = query.get("filter_by_prefix", "")
         info = query.get("info")
-        attributes = parse_info(info, ("user_count",)) if info is not None else ()
-        if "user_count" in attributes and not prefix.startswith(PRESENCE_PREFIX):
-            raise ApiError(400, "info=user_count needs filter_by_prefix starting with presence-")
+        attributes = parse_info(info, _native.InfoScope.CHANNEL_LIST, prefix) if info is not None else ()
         return _json_response({"channels": self._state.occupied_channels(prefix, attributes)})
 
     def _channel(self, channel: str, query: Mapping[str, str]) -> Response:
         self._check_channel(channel)
         info = query.get("info")
-        attributes = parse_info(info, CHANNEL_ATTRIBUTES) if info is not None else ()
-        if "user_count" in attributes and not is_presence(channel):
-            raise ApiError(400, "user_count is only available for presence channels")
-        if "subscription_count" in attributes and is_presence(channel):
-            raise ApiError(400, "subscription_count is not available for presence channels (use user_count)")
+        attributes = parse_info(info, _native.InfoScope.CHANNEL, channel) if info is not None else ()
         occupied, values = self._state.channel(channel, attributes)
         result: dict[str, object] = {"occupied": occupied}
         result.update(values)

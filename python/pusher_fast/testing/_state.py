@@ -105,8 +105,10 @@ class ServerState:
     def _attributes(self, channel: str, attributes: Iterable[str]) -> dict[str, int]:
         state = self._channels.get(channel)
         values: dict[str, int] = {}
+        # Only presence channels have users to count (a trigger may ask for user_count over any channels).
+        presence = channel.startswith("presence-")
         for attribute in attributes:
-            if attribute == "user_count":
+            if attribute == "user_count" and presence:
                 values[attribute] = len(state.members) if state else 0
             elif attribute == "subscription_count":
                 values[attribute] = state.subscription_count if state else 0

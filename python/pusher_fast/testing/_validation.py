@@ -1,20 +1,21 @@
 """Validation of API request bodies and parameters, with the same limits as the Channels HTTP API.
 
-The checks are written independently of the client's (this server is an oracle for it); only the numeric limits
-come from :mod:`pusher_fast.validation`.
+The checks are written independently of the client's (this server is an oracle for it), except two kinds of rule
+that come from the one source the client uses too: the numeric limits (:mod:`pusher_fast.validation`) and which
+channel attributes each endpoint offers (the Rust core's ``InfoScope``), so that the client never accepts what this
+server refuses.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pusher_fast import _native
 from pusher_fast.validation import MAX_CHANNEL_NAME_LENGTH, MAX_EVENT_NAME_LENGTH, MAX_USER_ID_LENGTH
 
 __all__ = [
-    "CHANNEL_ATTRIBUTES",
     "PRESENCE_PREFIX",
     "ApiError",
     "EventRequest",
@@ -29,7 +30,6 @@ __all__ = [
 
 PRESENCE_PREFIX = "presence-"
 SERVER_TO_USER_PREFIX = "#server-to-user-"
-CHANNEL_ATTRIBUTES = ("user_count", "subscription_count")
 
 _NAME_CHARS_RE = re.compile(r"[-a-zA-Z0-9_=@,.;]+")
 _SOCKET_ID_RE = re.compile(r"[0-9]+\.[0-9]+")
@@ -90,17 +90,15 @@ def user_id_error(user_id: str) -> str | None:
     return None
 
 
-def parse_info(value: str, allowed: Iterable[str], *, where: str = "") -> tuple[str, ...]:
-    """Split a comma-separated ``info`` value, rejecting attributes outside ``allowed``; duplicates collapse."""
-    allowed_set = frozenset(allowed)
-    attributes: list[str] = []
-    for attribute in value.split(","):
-        if attribute not in allowed_set:
-            names = ", ".join(sorted(allowed_set))
-            raise ApiError(400, f"{where}unsupported info attribute {attribute!r} (allowed: {names})")
-        if attribute not in attributes:
-            attributes.append(attribute)
-    return tuple(attributes)
+def parse_info(value: str, scope: _native.InfoScope, target: str = "", *, where: str = "") -> tuple[str, ...]:
+    """Split a comma-separated ``info`` value, refusing attributes ``scope`` does not offer for ``target`` (a prefix
+    filter or a channel); duplicates collapse."""
+    attributes = tuple(dict.fromkeys(value.split(",")))
+    try:
+        _native.check_info_attributes(list(attributes), scope, target)
+    except ValueError as error:
+        raise ApiError(400, f"{where}{error}") from None
+    return attributes
 
 
 def _reject_constant(name: str) -> object:
@@ -186,11 +184,7 @@ def parse_event(value: object, limits: Limits, *, batch: bool, where: str = "") 
     info = _optional_str(event, "info", where)
     attributes: tuple[str, ...] = ()
     if info is not None:
-        attributes = parse_info(info, CHANNEL_ATTRIBUTES, where=where)
-        if "user_count" in attributes:
-            for channel in channels:
-                if not is_presence(channel):
-                    raise ApiError(400, f"{where}user_count is only available for presence channels, not {channel!r}")
+        attributes = parse_info(info, _native.InfoScope.EVENT, where=where)
 
     size = len(data.encode("utf-8", "surrogatepass"))
     if size > limits.max_payload_bytes:

@@ -6,6 +6,7 @@ use hmac::Mac;
 use crate::error::Error;
 use crate::request::AppCredentials;
 use crate::signing::{finalize_hex, HmacSha256};
+use crate::text::Text;
 use crate::{crypto, validate};
 
 /// What a channel-authorization endpoint returns to the client.
@@ -41,7 +42,7 @@ pub struct UserAuthentication {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UserData<'a> {
     /// Its `id` member, when it has one that is not null.
-    pub id: Option<&'a str>,
+    pub id: Option<&'a Text>,
     /// The JSON text that is signed and returned as `user_data`.
     pub json: &'a str,
 }
@@ -53,8 +54,8 @@ pub struct UserData<'a> {
 /// channels are never authorized.
 pub fn authorize_channel(
     app: &AppCredentials,
-    channel: &str,
-    socket_id: &str,
+    channel: &Text,
+    socket_id: &Text,
     custom_data: Option<ChannelData>,
 ) -> Result<ChannelAuthorization, Error> {
     validate::channel(channel, false)?;
@@ -74,6 +75,8 @@ pub fn authorize_channel(
                  configured (pass encryption_master_key_base64)"
             ))
         })?;
+        // A valid channel name is ASCII.
+        let channel = channel.to_str().unwrap_or_default();
         Some(crypto::shared_secret_base64(channel, master_key))
     } else {
         None
@@ -96,7 +99,7 @@ pub fn authorize_channel(
 /// name the user with a valid user id.
 pub fn authenticate_user(
     app: &AppCredentials,
-    socket_id: &str,
+    socket_id: &Text,
     user_data: Option<UserData<'_>>,
 ) -> Result<UserAuthentication, Error> {
     validate::socket_id(socket_id)?;
@@ -128,8 +131,8 @@ fn auth_string(key: &str, mac: HmacSha256) -> String {
 fn channel_signature(
     key: &str,
     mut mac: HmacSha256,
-    socket_id: &str,
-    channel: &str,
+    socket_id: &Text,
+    channel: &Text,
     channel_data: Option<&str>,
 ) -> String {
     mac.update(socket_id.as_bytes());
@@ -144,7 +147,7 @@ fn channel_signature(
 
 /// The `auth` field authenticating the user of `socket_id`, signed with `mac` (keyed with the
 /// secret): `key:hex(HMAC-SHA256(secret, "socket_id::user::user_data"))`.
-fn user_signature(key: &str, mut mac: HmacSha256, socket_id: &str, user_data: &str) -> String {
+fn user_signature(key: &str, mut mac: HmacSha256, socket_id: &Text, user_data: &str) -> String {
     mac.update(socket_id.as_bytes());
     mac.update(b"::user::");
     mac.update(user_data.as_bytes());
@@ -156,6 +159,10 @@ mod tests {
     use super::*;
     use crate::signing::{hmac_sha256_hex, keyed_hmac};
 
+    fn t(text: &str) -> &Text {
+        Text::new(text)
+    }
+
     fn channel_auth(
         key: &str,
         secret: &str,
@@ -164,18 +171,18 @@ mod tests {
         channel_data: Option<&str>,
     ) -> String {
         let mac = keyed_hmac(secret.as_bytes());
-        channel_signature(key, mac, socket_id, channel, channel_data)
+        channel_signature(key, mac, t(socket_id), t(channel), channel_data)
     }
 
     fn user_auth(key: &str, secret: &str, socket_id: &str, user_data: &str) -> String {
-        user_signature(key, keyed_hmac(secret.as_bytes()), socket_id, user_data)
+        user_signature(key, keyed_hmac(secret.as_bytes()), t(socket_id), user_data)
     }
 
     fn app(master_key: Option<Vec<u8>>) -> AppCredentials {
         AppCredentials::new(
             "1".to_owned(),
             "key".to_owned(),
-            "secret",
+            b"secret",
             master_key,
             crate::limits::DEFAULT_MAX_PAYLOAD_BYTES,
         )
@@ -194,7 +201,7 @@ mod tests {
 
     #[test]
     fn private_channels_are_signed_without_data() {
-        let authorization = authorize_channel(&app(None), "private-c", "1.1", None).unwrap();
+        let authorization = authorize_channel(&app(None), t("private-c"), t("1.1"), None).unwrap();
         assert_eq!(
             authorization,
             ChannelAuthorization {
@@ -208,8 +215,13 @@ mod tests {
     #[test]
     fn presence_channels_need_data_naming_the_user() {
         let json = r#"{"user_id": "42"}"#;
-        let authorization =
-            authorize_channel(&app(None), "presence-c", "1.1", presence_data(json, true)).unwrap();
+        let authorization = authorize_channel(
+            &app(None),
+            t("presence-c"),
+            t("1.1"),
+            presence_data(json, true),
+        )
+        .unwrap();
         assert_eq!(authorization.channel_data.as_deref(), Some(json));
         assert_eq!(
             authorization.auth,
@@ -218,13 +230,23 @@ mod tests {
         let refusal = "A presence channel needs custom_data with a user_id, e.g. {'user_id': '42'}";
         for data in [None, presence_data(r#"{"x": 1}"#, false)] {
             assert_eq!(
-                message(authorize_channel(&app(None), "presence-c", "1.1", data)),
+                message(authorize_channel(
+                    &app(None),
+                    t("presence-c"),
+                    t("1.1"),
+                    data
+                )),
                 refusal
             );
         }
         // Other channels sign custom data when given, whether or not it names a user.
-        let private =
-            authorize_channel(&app(None), "private-c", "1.1", presence_data("{}", false)).unwrap();
+        let private = authorize_channel(
+            &app(None),
+            t("private-c"),
+            t("1.1"),
+            presence_data("{}", false),
+        )
+        .unwrap();
         assert_eq!(private.channel_data.as_deref(), Some("{}"));
     }
 
@@ -233,8 +255,8 @@ mod tests {
         let master_key = vec![7u8; 32];
         let authorization = authorize_channel(
             &app(Some(master_key.clone())),
-            "private-encrypted-c",
-            "1.1",
+            t("private-encrypted-c"),
+            t("1.1"),
             None,
         )
         .unwrap();
@@ -248,8 +270,8 @@ mod tests {
         assert_eq!(
             message(authorize_channel(
                 &app(None),
-                "private-encrypted-c",
-                "1.1",
+                t("private-encrypted-c"),
+                t("1.1"),
                 None
             )),
             "Cannot authorize encrypted channel private-encrypted-c: no encryption master key \
@@ -260,20 +282,30 @@ mod tests {
     #[test]
     fn channel_and_socket_id_are_checked_first() {
         assert_eq!(
-            message(authorize_channel(&app(None), "private c", "1.1", None)),
+            message(authorize_channel(
+                &app(None),
+                t("private c"),
+                t("1.1"),
+                None
+            )),
             "Invalid Channel: private c"
         );
         assert_eq!(
             message(authorize_channel(
                 &app(None),
-                "#server-to-user-1",
-                "1.1",
+                t("#server-to-user-1"),
+                t("1.1"),
                 None
             )),
             "Channel should be a valid channel, got: #server-to-user-1"
         );
         assert_eq!(
-            message(authorize_channel(&app(None), "presence-c", "1.1x", None)),
+            message(authorize_channel(
+                &app(None),
+                t("presence-c"),
+                t("1.1x"),
+                None
+            )),
             "Invalid socket ID: 1.1x"
         );
     }
@@ -282,10 +314,10 @@ mod tests {
     fn users_are_authenticated_with_a_valid_id() {
         let json = r#"{"id": "42"}"#;
         let user = UserData {
-            id: Some("42"),
+            id: Some(t("42")),
             json,
         };
-        let authentication = authenticate_user(&app(None), "1.1", Some(user)).unwrap();
+        let authentication = authenticate_user(&app(None), t("1.1"), Some(user)).unwrap();
         assert_eq!(
             authentication,
             UserAuthentication {
@@ -294,7 +326,7 @@ mod tests {
             }
         );
         assert_eq!(
-            message(authenticate_user(&app(None), "1.1", None)),
+            message(authenticate_user(&app(None), t("1.1"), None)),
             "user_data is null"
         );
         let no_id = UserData {
@@ -302,19 +334,19 @@ mod tests {
             json: "{}",
         };
         assert_eq!(
-            message(authenticate_user(&app(None), "1.1", Some(no_id))),
+            message(authenticate_user(&app(None), t("1.1"), Some(no_id))),
             "user_data has no id field"
         );
         let bad_id = UserData {
-            id: Some("a b"),
+            id: Some(t("a b")),
             json: "{}",
         };
         assert_eq!(
-            message(authenticate_user(&app(None), "1.1", Some(bad_id))),
+            message(authenticate_user(&app(None), t("1.1"), Some(bad_id))),
             "Invalid user id: a b"
         );
         assert_eq!(
-            message(authenticate_user(&app(None), "x", Some(user))),
+            message(authenticate_user(&app(None), t("x"), Some(user))),
             "Invalid socket ID: x"
         );
     }

@@ -158,13 +158,14 @@ impl Packer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request::EventDataBuf;
 
     fn item(index: u64, channel: &str) -> BulkItem {
         BulkItem {
             event_index: index,
             channel: channel.to_owned(),
-            name: "e".to_owned(),
-            data: index.to_string(),
+            name: "e".into(),
+            data: EventDataBuf::Text(index.to_string().into()),
             socket_id: None,
         }
     }

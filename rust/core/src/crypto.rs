@@ -2,11 +2,12 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use crypto_secretbox::aead::{Aead, AeadCore, AeadInPlace, KeyInit, OsRng};
+use crypto_secretbox::aead::{Aead, AeadInPlace, KeyInit};
 use crypto_secretbox::{Key, Nonce, XSalsa20Poly1305};
 use sha2::{Digest, Sha256};
 
 use crate::error::Error;
+use crate::random;
 
 /// Size of an XSalsa20-Poly1305 nonce.
 pub const NONCE_LEN: usize = 24;
@@ -60,18 +61,16 @@ fn envelope(nonce: &[u8], ciphertext: &[u8]) -> String {
     json
 }
 
-/// Seals `plaintext` for `channel` under a fresh nonce from the OS CSPRNG and returns the event
+/// Seals `plaintext` for `channel` under a fresh nonce from the OS CSPRNG (buffered, see
+/// [`random`]) and returns the event
 /// data envelope `{"nonce": "<b64>", "ciphertext": "<b64>"}`.
 ///
 /// The ciphertext is the secretbox output without the nonce (16-byte tag, then the encrypted
 /// bytes), as PyNaCl's `SecretBox.encrypt(...).ciphertext`.
 pub fn encrypt(channel: &str, master_key: &[u8], plaintext: &[u8]) -> String {
-    seal(
-        channel,
-        master_key,
-        plaintext,
-        XSalsa20Poly1305::generate_nonce(&mut OsRng),
-    )
+    let mut nonce = Nonce::default();
+    random::fill(&mut nonce);
+    seal(channel, master_key, plaintext, nonce)
 }
 
 fn seal(channel: &str, master_key: &[u8], plaintext: &[u8], nonce: Nonce) -> String {

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::text::{Text, TextBuf};
+
 /// Why a signing, authentication or encryption input was rejected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
@@ -26,7 +28,7 @@ pub enum Error {
     /// An argument breaks one of the API's rules; the message names the rule and the value.
     InvalidInput(String),
     /// A `filter_by_prefix` with a character outside the channel-name alphabet and `#`.
-    InvalidPrefixFilter(String),
+    InvalidPrefixFilter(TextBuf),
 }
 
 impl fmt::Display for Error {
@@ -68,15 +70,17 @@ impl std::error::Error for Error {}
 /// Rust's `escape_debug` leaves exactly the characters Python calls printable (everything but the
 /// Unicode categories Cc, Cf, Cs, Co, Cn, Zl, Zp and Zs other than the space); it is asked about
 /// each character after an `a` so that combining marks are judged on their own, as Python does.
-fn python_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
+fn python_repr(text: &Text) -> String {
+    let has = |byte: u8| text.as_bytes().contains(&byte);
+    let quote = if has(b'\'') && !has(b'"') { '"' } else { '\'' };
     let mut out = String::with_capacity(text.len() + 2);
     out.push(quote);
-    for ch in text.chars() {
+    for code_point in text.code_points() {
+        // A lone surrogate has no `char`; Python shows it as a `\u` escape.
+        let Some(ch) = char::from_u32(code_point) else {
+            out.push_str(&format!("\\u{code_point:04x}"));
+            continue;
+        };
         match ch {
             '\\' => out.push_str("\\\\"),
             '\t' => out.push_str("\\t"),
@@ -111,21 +115,30 @@ fn is_printable(ch: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::python_repr;
+    use crate::text::Text;
+
+    fn repr(text: &str) -> String {
+        python_repr(Text::new(text))
+    }
 
     // Expected values are what CPython's repr() prints for the same input.
     #[test]
     fn quoted_like_python() {
-        assert_eq!(python_repr("a b"), "'a b'");
-        assert_eq!(python_repr("it's"), "\"it's\"");
-        assert_eq!(python_repr("a'\"b"), "'a\\'\"b'");
+        assert_eq!(repr("a b"), "'a b'");
+        assert_eq!(repr("it's"), "\"it's\"");
+        assert_eq!(repr("a'\"b"), "'a\\'\"b'");
+        assert_eq!(repr("\n\t\r\u{1}\u{7f}\\"), "'\\n\\t\\r\\x01\\x7f\\\\'");
+        assert_eq!(repr("é😀x\u{301}\u{301}"), "'é😀x\u{301}\u{301}'");
         assert_eq!(
-            python_repr("\n\t\r\u{1}\u{7f}\\"),
-            "'\\n\\t\\r\\x01\\x7f\\\\'"
-        );
-        assert_eq!(python_repr("é😀x\u{301}\u{301}"), "'é😀x\u{301}\u{301}'");
-        assert_eq!(
-            python_repr("\u{ad}\u{85}\u{a0}\u{200b}\u{e000}\u{3000}\u{f0000}"),
+            repr("\u{ad}\u{85}\u{a0}\u{200b}\u{e000}\u{3000}\u{f0000}"),
             "'\\xad\\x85\\xa0\\u200b\\ue000\\u3000\\U000f0000'"
         );
+    }
+
+    #[test]
+    fn lone_surrogates_are_escaped_like_python() {
+        // repr("a\ud800'") == '"a\\ud800\'"'
+        let text = Text::from_generalized_utf8(b"a\xed\xa0\x80'").unwrap();
+        assert_eq!(python_repr(text), "\"a\\ud800'\"");
     }
 }

@@ -9,11 +9,14 @@ pub mod auth;
 pub mod bulk;
 pub mod crypto;
 pub mod error;
+pub mod json_read;
 pub mod json_text;
 pub mod limits;
+pub mod random;
 pub mod request;
 pub mod retry;
 pub mod signing;
+pub mod text;
 pub mod validate;
 pub mod webhook;
 

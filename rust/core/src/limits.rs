@@ -21,8 +21,13 @@ pub const ENCRYPTED_CHANNEL_PREFIX: &str = "private-encrypted-";
 pub const PRESENCE_CHANNEL_PREFIX: &str = "presence-";
 /// The channel of every connection of one signed-in user: the prefix, then the user id.
 pub const SERVER_TO_USER_PREFIX: &str = "#server-to-user-";
-/// The channel attributes an `info` parameter may ask for.
-pub const INFO_ATTRIBUTES: [&str; 2] = ["user_count", "subscription_count"];
+/// The channel attribute counting a presence channel's distinct users.
+pub const USER_COUNT: &str = "user_count";
+/// The channel attribute counting a channel's subscribed connections.
+pub const SUBSCRIPTION_COUNT: &str = "subscription_count";
+/// The channel attributes an `info` parameter may ask for; which of them each endpoint offers is
+/// `validate::InfoScope`'s rule.
+pub const INFO_ATTRIBUTES: [&str; 2] = [USER_COUNT, SUBSCRIPTION_COUNT];
 /// What the API accepts in one event's `data`, in bytes, on multi-tenant clusters (dedicated
 /// clusters can allow more).
 pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 10_240;

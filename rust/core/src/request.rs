@@ -5,8 +5,10 @@ use std::borrow::Cow;
 
 use crate::crypto;
 use crate::error::Error;
-use crate::json_text::{push_string, Escape, ObjectWriter};
-use crate::signing::{keyed_hmac, sign_request_keyed, HmacSha256};
+use crate::json_text::{push_string, Escape, JsonLiteral, ObjectWriter};
+use crate::limits::MAX_BATCH_SIZE;
+use crate::signing::{HmacSha256, PostSigner};
+use crate::text::{Text, TextBuf};
 use crate::validate;
 
 /// What every request of one app is signed with, plus the limits that apply to its events.
@@ -15,24 +17,113 @@ pub struct AppCredentials {
     pub key: String,
     pub master_key: Option<Vec<u8>>,
     pub max_payload_bytes: usize,
-    /// HMAC-SHA256 keyed with the secret once; every signature starts from a clone of it.
-    mac: HmacSha256,
+    signer: PostSigner,
+    events_path: String,
+    batch_events_path: String,
 }
 
-/// A signed POST, ready to send: `POST {path}?{query}` with `body`.
+/// The two endpoints events are posted to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PostEndpoint {
+    /// `POST /apps/{id}/events`: one event on 1 to 100 channels.
+    Events,
+    /// `POST /apps/{id}/batch_events`: 1 to 10 events.
+    BatchEvents,
+}
+
+impl PostEndpoint {
+    /// The endpoint of a path's last segment, `events` or `batch_events`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "events" => Some(Self::Events),
+            "batch_events" => Some(Self::BatchEvents),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Events => "events",
+            Self::BatchEvents => "batch_events",
+        }
+    }
+}
+
+/// A signed POST, ready to send: `POST {path}?{query}` with `body`, where the path is
+/// [`AppCredentials::path`] of `endpoint`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedPost {
-    pub path: String,
+    pub endpoint: PostEndpoint,
     pub query: String,
-    pub body: String,
+    pub body: Vec<u8>,
 }
 
-/// One event of a single `trigger`, data already serialized to its string form.
+/// Event data, already serialized.
+#[derive(Clone, Copy, Debug)]
+pub enum EventData<'a> {
+    /// Text, sent as a JSON string (encrypted first on an encrypted channel).
+    Text(&'a Text),
+    /// JSON written straight into the body's form (see [`JsonLiteral`]); not for an encrypted
+    /// channel, whose data is encrypted from its text.
+    Literal(&'a JsonLiteral),
+}
+
+/// Event data, already serialized, owned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventDataBuf {
+    Text(TextBuf),
+    Literal(JsonLiteral),
+}
+
+impl EventDataBuf {
+    pub fn as_data(&self) -> EventData<'_> {
+        match self {
+            Self::Text(text) => EventData::Text(text),
+            Self::Literal(literal) => EventData::Literal(literal),
+        }
+    }
+
+    /// The size the API counts.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Text(text) => text.len(),
+            Self::Literal(literal) => literal.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Event data as sent: its text (encrypted where it had to be) or its literal.
+enum Payload<'a> {
+    Text(Cow<'a, Text>),
+    Literal(&'a JsonLiteral),
+}
+
+impl Payload<'_> {
+    fn write(&self, object: &mut ObjectWriter<'_>, key: &'static str) {
+        match self {
+            Self::Text(text) => object.string(key, text, Escape::Ascii),
+            Self::Literal(literal) => object.raw(key, literal.literal()),
+        }
+    }
+
+    fn to_owned_data(&self) -> EventDataBuf {
+        match self {
+            Self::Text(text) => EventDataBuf::Text(text.to_text_buf()),
+            Self::Literal(literal) => EventDataBuf::Literal((*literal).clone()),
+        }
+    }
+}
+
+/// One event of a single `trigger`, data already serialized.
 pub struct TriggerEvent<'a> {
-    pub channels: &'a [&'a str],
-    pub name: &'a str,
-    pub data: &'a str,
-    pub socket_id: Option<&'a str>,
+    pub channels: &'a [&'a Text],
+    pub name: &'a Text,
+    pub data: EventData<'a>,
+    pub socket_id: Option<&'a Text>,
     pub info: Option<&'a str>,
 }
 
@@ -70,7 +161,7 @@ impl BatchField {
         )))
     }
 
-    fn key(self) -> &'static str {
+    pub fn key(self) -> &'static str {
         match self {
             Self::Channel => "channel",
             Self::Name => "name",
@@ -88,118 +179,152 @@ pub struct BulkItem {
     /// Position of the event in the caller's stream; a multi-channel event gives one item per
     /// channel, all with the same index.
     pub event_index: u64,
+    /// A valid channel name, hence ASCII.
     pub channel: String,
-    pub name: String,
-    pub data: String,
+    pub name: TextBuf,
+    pub data: EventDataBuf,
+    /// A valid socket id, hence ASCII.
     pub socket_id: Option<String>,
+}
+
+/// A member's value in a batch event: text, or (for `data`) event data.
+pub trait BatchValue {
+    /// The value of a member other than `data`.
+    fn text(&self) -> &Text;
+    /// The value of `data`.
+    fn data(&self) -> EventData<'_>;
+}
+
+impl BatchValue for TextBuf {
+    fn text(&self) -> &Text {
+        self
+    }
+
+    fn data(&self) -> EventData<'_> {
+        EventData::Text(self)
+    }
 }
 
 /// One batch event: its members in the caller's order (the body keeps that order, as the
 /// official SDK does), `data` already serialized. Absent optional members are simply not listed.
-pub type BatchEvent<S = String> = Vec<(BatchField, S)>;
+pub type BatchEvent<V = TextBuf> = Vec<(BatchField, V)>;
 
 impl AppCredentials {
     pub fn new(
         app_id: String,
         key: String,
-        secret: &str,
+        secret: &[u8],
         master_key: Option<Vec<u8>>,
         max_payload_bytes: usize,
     ) -> Self {
+        let events_path = format!("/apps/{app_id}/events");
+        let batch_events_path = format!("/apps/{app_id}/batch_events");
         Self {
+            signer: PostSigner::new(&key, secret),
             app_id,
             key,
             master_key,
             max_payload_bytes,
-            mac: keyed_hmac(secret.as_bytes()),
+            events_path,
+            batch_events_path,
         }
     }
 
     /// A fresh HMAC-SHA256 keyed with the app secret.
     pub fn mac(&self) -> HmacSha256 {
-        self.mac.clone()
+        self.signer.mac()
     }
 
     /// The signed request of a `trigger`: one event on 1 to 100 channels.
     pub fn trigger(&self, event: &TriggerEvent<'_>, timestamp: i64) -> Result<SignedPost, Error> {
         let data = self.checked_payload(event)?;
 
-        let mut body = String::with_capacity(64 + event.name.len() + data.len() * 2);
+        let data_len = match &data {
+            Payload::Text(text) => text.len() * 2,
+            Payload::Literal(literal) => literal.literal().len(),
+        };
+        let mut body =
+            TextBuf::with_capacity(96 + event.name.len() + data_len + event.channels.len() * 24);
         let mut object = ObjectWriter::open(&mut body);
         object.string("name", event.name, Escape::Ascii);
-        let channels = object.key("channels", Escape::Ascii);
-        channels.push('[');
+        let channels = object.key(Text::new("channels"), Escape::Ascii);
+        channels.push_ascii(b'[');
         for (index, channel) in event.channels.iter().enumerate() {
             if index > 0 {
                 channels.push_str(", ");
             }
             push_string(channels, channel, Escape::Ascii);
         }
-        channels.push(']');
-        object.string("data", &data, Escape::Ascii);
+        channels.push_ascii(b']');
+        data.write(&mut object, "data");
         if let Some(socket_id) = event.socket_id {
             object.string("socket_id", socket_id, Escape::Ascii);
         }
         if let Some(info) = event.info {
-            object.string("info", info, Escape::Ascii);
+            object.string("info", Text::new(info), Escape::Ascii);
         }
         object.close();
-        self.post("events", body, timestamp)
+        Ok(self.post(PostEndpoint::Events, body.into_bytes(), timestamp))
     }
 
     /// The signed request of a `trigger_batch`: 1 to 10 events, each on its own channel.
     ///
     /// Errors name the event: `batch event #3: Invalid Channel: ...`.
-    pub fn batch<S: AsRef<str>>(
+    pub fn batch<V: BatchValue>(
         &self,
-        events: &[BatchEvent<S>],
+        events: &[BatchEvent<V>],
         timestamp: i64,
     ) -> Result<SignedPost, Error> {
         validate::batch_size(events.len())?;
-        let mut body = String::with_capacity(16 + events.len() * 128);
-        body.push_str("{\"batch\": [");
-        for (index, event) in events.iter().enumerate() {
-            if index > 0 {
-                body.push_str(", ");
-            }
-            self.push_batch_event(&mut body, event)
-                .map_err(|error| Error::InvalidInput(format!("batch event #{index}: {error}")))?;
+        let mut writer = self.batch_writer(events.len());
+        for event in events {
+            writer.push(event)?;
         }
-        body.push_str("]}");
-        self.post("batch_events", body, timestamp)
+        writer.finish(timestamp)
     }
 
-    fn push_batch_event<S: AsRef<str>>(
+    /// A `batch_events` body written one event at a time, for about `events` events.
+    pub fn batch_writer(&self, events: usize) -> BatchWriter<'_> {
+        let mut body = TextBuf::with_capacity(16 + events * 128);
+        body.push_str("{\"batch\": [");
+        BatchWriter {
+            app: self,
+            body,
+            events: 0,
+        }
+    }
+
+    fn push_batch_event<V: BatchValue>(
         &self,
-        body: &mut String,
-        event: &BatchEvent<S>,
+        body: &mut TextBuf,
+        event: &[(BatchField, V)],
     ) -> Result<(), Error> {
         let field = |wanted: BatchField| {
             event
                 .iter()
                 .find(|(field, _)| *field == wanted)
-                .map(|(_, value)| value.as_ref())
+                .map(|(_, value)| value)
         };
         let missing =
             |wanted: BatchField| Error::InvalidInput(format!("has no '{}'", wanted.key()));
-        let channel = field(BatchField::Channel).ok_or_else(|| missing(BatchField::Channel))?;
-        let name = field(BatchField::Name).ok_or_else(|| missing(BatchField::Name))?;
+        let text = |wanted: BatchField| field(wanted).map(BatchValue::text);
+        let channel = text(BatchField::Channel).ok_or_else(|| missing(BatchField::Channel))?;
+        let name = text(BatchField::Name).ok_or_else(|| missing(BatchField::Name))?;
         let data = field(BatchField::Data).ok_or_else(|| missing(BatchField::Data))?;
         validate::channel(channel, true)?;
         validate::event_name(name)?;
-        if let Some(socket_id) = field(BatchField::SocketId) {
+        if let Some(socket_id) = text(BatchField::SocketId) {
             validate::socket_id(socket_id)?;
         }
-        let data = self.payload(&[channel], data)?;
+        let data = self.payload(&[channel], data.data())?;
 
         let mut object = ObjectWriter::open(body);
         for (field, value) in event {
-            let value = if *field == BatchField::Data {
-                &data
+            if *field == BatchField::Data {
+                data.write(&mut object, field.key());
             } else {
-                value.as_ref()
-            };
-            object.string(field.key(), value, Escape::Ascii);
+                object.string(field.key(), value.text(), Escape::Ascii);
+            }
         }
         object.close();
         Ok(())
@@ -213,15 +338,16 @@ impl AppCredentials {
     ) -> Result<Vec<BulkItem>, Error> {
         // A multi-channel event cannot hold an encrypted channel, so the data is shared.
         let data = self.checked_payload(event)?;
+        let ascii = |text: &Text| text.to_str().unwrap_or_default().to_owned();
         Ok(event
             .channels
             .iter()
             .map(|channel| BulkItem {
                 event_index,
-                channel: (*channel).to_owned(),
-                name: event.name.to_owned(),
-                data: data.clone().into_owned(),
-                socket_id: event.socket_id.map(str::to_owned),
+                channel: ascii(channel),
+                name: event.name.to_text_buf(),
+                data: data.to_owned_data(),
+                socket_id: event.socket_id.map(ascii),
             })
             .collect())
     }
@@ -229,28 +355,34 @@ impl AppCredentials {
     /// The signed `batch_events` request of up to 10 already validated items.
     pub fn batch_of_items(&self, items: &[BulkItem], timestamp: i64) -> Result<SignedPost, Error> {
         validate::batch_size(items.len())?;
-        let capacity: usize = items.iter().map(|item| 64 + item.data.len() * 2).sum();
-        let mut body = String::with_capacity(16 + capacity);
+        let capacity: usize = items
+            .iter()
+            .map(|item| 64 + item.channel.len() + item.name.len() + item.data.len() * 2)
+            .sum();
+        let mut body = TextBuf::with_capacity(16 + capacity);
         body.push_str("{\"batch\": [");
         for (index, item) in items.iter().enumerate() {
             if index > 0 {
                 body.push_str(", ");
             }
             let mut object = ObjectWriter::open(&mut body);
-            object.string("channel", &item.channel, Escape::Ascii);
+            object.string("channel", Text::new(&item.channel), Escape::Ascii);
             object.string("name", &item.name, Escape::Ascii);
-            object.string("data", &item.data, Escape::Ascii);
+            match &item.data {
+                EventDataBuf::Text(text) => object.string("data", text, Escape::Ascii),
+                EventDataBuf::Literal(literal) => object.raw("data", literal.literal()),
+            }
             if let Some(socket_id) = &item.socket_id {
-                object.string("socket_id", socket_id, Escape::Ascii);
+                object.string("socket_id", Text::new(socket_id), Escape::Ascii);
             }
             object.close();
         }
         body.push_str("]}");
-        self.post("batch_events", body, timestamp)
+        Ok(self.post(PostEndpoint::BatchEvents, body.into_bytes(), timestamp))
     }
 
     /// Checks an event's channels, name and socket id, and returns its data as sent.
-    fn checked_payload<'d>(&self, event: &TriggerEvent<'d>) -> Result<Cow<'d, str>, Error> {
+    fn checked_payload<'d>(&self, event: &TriggerEvent<'d>) -> Result<Payload<'d>, Error> {
         validate::channel_count(event.channels.len())?;
         for channel in event.channels {
             validate::channel(channel, true)?;
@@ -262,13 +394,17 @@ impl AppCredentials {
         self.payload(event.channels, event.data)
     }
 
-    /// Event data as sent: encrypted for an encrypted channel, then size-checked.
-    fn payload<'d>(&self, channels: &[&str], data: &'d str) -> Result<Cow<'d, str>, Error> {
+    /// Event data as sent: encrypted for an encrypted channel, then size-checked. The channels are
+    /// valid names (ASCII) by now.
+    fn payload<'d>(&self, channels: &[&Text], data: EventData<'d>) -> Result<Payload<'d>, Error> {
         let data = match channels
             .iter()
             .find(|name| validate::is_encrypted_channel(name))
         {
-            None => Cow::Borrowed(data),
+            None => match data {
+                EventData::Text(text) => Payload::Text(Cow::Borrowed(text)),
+                EventData::Literal(literal) => Payload::Literal(literal),
+            },
             Some(_) if channels.len() > 1 => {
                 return Err(Error::InvalidInput(
                     "You cannot trigger to multiple channels when using encrypted channels"
@@ -282,209 +418,89 @@ impl AppCredentials {
                          was configured (pass encryption_master_key_base64)"
                     ))
                 })?;
-                Cow::Owned(crypto::encrypt(channel, master_key, data.as_bytes()))
+                let EventData::Text(data) = data else {
+                    return Err(Error::InvalidInput(format!(
+                        "The data for {channel} must be given as text to be encrypted"
+                    )));
+                };
+                let plaintext = data.to_str().ok_or_else(|| {
+                    Error::InvalidInput(format!(
+                        "Cannot encrypt the data for {channel}: it holds a lone surrogate, which \
+                         is not valid Unicode and has no UTF-8 form"
+                    ))
+                })?;
+                let channel = channel.to_str().unwrap_or_default();
+                let sealed = crypto::encrypt(channel, master_key, plaintext.as_bytes());
+                Payload::Text(Cow::Owned(TextBuf::from(sealed)))
             }
         };
-        validate::payload_size(&data, self.max_payload_bytes)?;
+        let size = match &data {
+            Payload::Text(text) => text.len(),
+            Payload::Literal(literal) => literal.len(),
+        };
+        validate::payload_size(size, self.max_payload_bytes)?;
         Ok(data)
     }
 
-    fn post(&self, endpoint: &str, body: String, timestamp: i64) -> Result<SignedPost, Error> {
-        let path = self.path(endpoint);
-        let query = self.sign_post(&path, body.as_bytes(), timestamp)?;
-        Ok(SignedPost { path, query, body })
+    fn post(&self, endpoint: PostEndpoint, body: Vec<u8>, timestamp: i64) -> SignedPost {
+        let query = self.sign_post(endpoint, &body, timestamp);
+        SignedPost {
+            endpoint,
+            query,
+            body,
+        }
     }
 
     /// `/apps/{app_id}/{endpoint}`.
-    pub fn path(&self, endpoint: &str) -> String {
-        format!("/apps/{}/{endpoint}", self.app_id)
+    pub fn path(&self, endpoint: PostEndpoint) -> &str {
+        match endpoint {
+            PostEndpoint::Events => &self.events_path,
+            PostEndpoint::BatchEvents => &self.batch_events_path,
+        }
     }
 
-    /// The signed query string of `POST {path}` with `body`, which is signed as it is.
-    pub fn sign_post(&self, path: &str, body: &[u8], timestamp: i64) -> Result<String, Error> {
-        let no_params: [(&str, &str); 0] = [];
-        sign_request_keyed(
-            &self.key,
-            self.mac(),
-            "POST",
-            path,
-            &no_params,
-            Some(body),
-            timestamp,
-        )
+    /// The signed query string of a POST to `endpoint` with `body`, which is signed as it is.
+    pub fn sign_post(&self, endpoint: PostEndpoint, body: &[u8], timestamp: i64) -> String {
+        self.signer.sign(self.path(endpoint), body, timestamp)
+    }
+}
+
+/// The body of a `trigger_batch`, written event by event ([`AppCredentials::batch_writer`]):
+/// each event is checked and written as it comes, so nothing of it is kept.
+pub struct BatchWriter<'a> {
+    app: &'a AppCredentials,
+    body: TextBuf,
+    events: usize,
+}
+
+impl BatchWriter<'_> {
+    /// Checks and writes the next event (members in the caller's order). Errors name the event:
+    /// `batch event #3: Invalid Channel: ...`.
+    pub fn push<V: BatchValue>(&mut self, event: &[(BatchField, V)]) -> Result<(), Error> {
+        let index = self.events;
+        if index == MAX_BATCH_SIZE {
+            return Err(validate::too_many_batch_events());
+        }
+        if index > 0 {
+            self.body.push_str(", ");
+        }
+        self.app
+            .push_batch_event(&mut self.body, event)
+            .map_err(|error| Error::InvalidInput(format!("batch event #{index}: {error}")))?;
+        self.events += 1;
+        Ok(())
+    }
+
+    /// The signed request of the events written: 1 to 10 of them.
+    pub fn finish(mut self, timestamp: i64) -> Result<SignedPost, Error> {
+        validate::batch_size(self.events)?;
+        self.body.push_str("]}");
+        Ok(self
+            .app
+            .post(PostEndpoint::BatchEvents, self.body.into_bytes(), timestamp))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::signing::md5_hex;
-
-    fn credentials(master_key: Option<Vec<u8>>) -> AppCredentials {
-        AppCredentials::new(
-            "4".to_owned(),
-            "key".to_owned(),
-            "secret",
-            master_key,
-            crate::limits::DEFAULT_MAX_PAYLOAD_BYTES,
-        )
-    }
-
-    fn event<'a>(channels: &'a [&'a str], data: &'a str) -> TriggerEvent<'a> {
-        TriggerEvent {
-            channels,
-            name: "my-event",
-            data,
-            socket_id: None,
-            info: None,
-        }
-    }
-
-    fn message(result: Result<SignedPost, Error>) -> String {
-        result.unwrap_err().to_string()
-    }
-
-    // The bodies below are what pusher 3.3.4 sends for the same call (json.dumps of the params).
-    #[test]
-    fn trigger_body_matches_the_official_sdk() {
-        let post = credentials(None)
-            .trigger(&event(&["a", "b"], "{\"x\": \"é\"}"), 1000)
-            .unwrap();
-        assert_eq!(post.path, "/apps/4/events");
-        assert_eq!(
-            post.body,
-            r#"{"name": "my-event", "channels": ["a", "b"], "data": "{\"x\": \"\u00e9\"}"}"#
-        );
-        assert!(post
-            .query
-            .contains(&format!("body_md5={}", md5_hex(post.body.as_bytes()))));
-        assert!(post.query.starts_with("auth_key=key&auth_signature="));
-    }
-
-    #[test]
-    fn trigger_optional_members() {
-        let mut with_options = event(&["a"], "d");
-        with_options.socket_id = Some("1.2");
-        with_options.info = Some("user_count");
-        let post = credentials(None).trigger(&with_options, 1000).unwrap();
-        assert_eq!(
-            post.body,
-            r#"{"name": "my-event", "channels": ["a"], "data": "d", "socket_id": "1.2", "info": "user_count"}"#
-        );
-    }
-
-    #[test]
-    fn trigger_validation() {
-        let creds = credentials(None);
-        assert_eq!(
-            message(creds.trigger(&event(&[], "d"), 1)),
-            "Expected at least one channel, got an empty list"
-        );
-        assert_eq!(
-            message(creds.trigger(&event(&["a b"], "d"), 1)),
-            "Invalid Channel: a b"
-        );
-        let mut bad_socket = event(&["a"], "d");
-        bad_socket.socket_id = Some("x");
-        assert_eq!(
-            message(creds.trigger(&bad_socket, 1)),
-            "Invalid socket ID: x"
-        );
-        let big = "x".repeat(10241);
-        assert_eq!(
-            message(creds.trigger(&event(&["a"], &big), 1)),
-            "Too much data: Event data is 10241 bytes, the limit is 10240"
-        );
-    }
-
-    #[test]
-    fn encrypted_trigger() {
-        let key = vec![7u8; 32];
-        let creds = credentials(Some(key.clone()));
-        let post = creds
-            .trigger(&event(&["private-encrypted-x"], "secret"), 1)
-            .unwrap();
-        assert!(post.body.contains(r#"\"ciphertext\": \""#));
-        assert!(!post.body.contains("secret\""));
-        assert_eq!(
-            message(creds.trigger(&event(&["private-encrypted-x", "b"], "d"), 1)),
-            "You cannot trigger to multiple channels when using encrypted channels"
-        );
-        assert!(
-            message(credentials(None).trigger(&event(&["private-encrypted-x"], "d"), 1))
-                .starts_with(
-                    "Cannot trigger on encrypted channel private-encrypted-x: no encryption"
-                )
-        );
-        // 7600 bytes of plaintext fit; the envelope of 7700 is over 10240 bytes.
-        assert!(creds
-            .trigger(&event(&["private-encrypted-x"], &"x".repeat(7600)), 1)
-            .is_ok());
-        assert!(
-            message(creds.trigger(&event(&["private-encrypted-x"], &"x".repeat(7700)), 1))
-                .starts_with("Too much data: Event data is 10351 bytes")
-        );
-    }
-
-    #[test]
-    fn batch_keeps_caller_key_order() {
-        let events = vec![
-            vec![
-                (BatchField::Name, "e".to_owned()),
-                (BatchField::Channel, "c".to_owned()),
-                (BatchField::Data, "1".to_owned()),
-            ],
-            vec![
-                (BatchField::Channel, "d".to_owned()),
-                (BatchField::Name, "é".to_owned()),
-                (BatchField::Data, "2".to_owned()),
-                (BatchField::SocketId, "1.1".to_owned()),
-            ],
-        ];
-        let post = credentials(None).batch(&events, 1).unwrap();
-        assert_eq!(post.path, "/apps/4/batch_events");
-        assert_eq!(
-            post.body,
-            r#"{"batch": [{"name": "e", "channel": "c", "data": "1"}, {"channel": "d", "name": "\u00e9", "data": "2", "socket_id": "1.1"}]}"#
-        );
-    }
-
-    #[test]
-    fn batch_events_refuse_unknown_keys() {
-        assert_eq!(BatchField::refuse_unknown(0, Vec::new()), Ok(()));
-        assert_eq!(
-            BatchField::refuse_unknown(3, vec!["zeta".to_owned(), "extra".to_owned()])
-                .unwrap_err()
-                .to_string(),
-            "batch event #3 has unknown key(s) extra, zeta"
-        );
-        assert_eq!(BatchField::from_key("info"), Some(BatchField::Info));
-        assert_eq!(BatchField::from_key("channels"), None);
-    }
-
-    #[test]
-    fn batch_errors_name_the_event() {
-        let creds = credentials(None);
-        let good = vec![
-            (BatchField::Channel, "c".to_owned()),
-            (BatchField::Name, "e".to_owned()),
-            (BatchField::Data, "1".to_owned()),
-        ];
-        let no_name = vec![
-            (BatchField::Channel, "c".to_owned()),
-            (BatchField::Data, "1".to_owned()),
-        ];
-        assert_eq!(
-            message(creds.batch(&[good.clone(), no_name], 1)),
-            "batch event #1: has no 'name'"
-        );
-        assert_eq!(
-            message(creds.batch(&vec![good; 11], 1)),
-            "Too many events in batch: 11, at most 10 per request"
-        );
-        assert_eq!(
-            message(creds.batch::<String>(&[], 1)),
-            "batch must hold at least one event"
-        );
-    }
-}
+#[path = "request_tests.rs"]
+mod tests;

@@ -2,6 +2,39 @@
 //! `Retry-After` lower bound, the `Retry-After` header's seconds, and which statuses are worth
 //! another attempt.
 
+use crate::error::Error;
+
+/// The most retries a policy may ask for.
+pub const MAX_RETRIES: u32 = 100;
+/// The longest `backoff` or `max_backoff` a policy may name, in seconds (an hour).
+pub const MAX_BACKOFF_SECONDS: f64 = 3600.0;
+
+/// A policy's number of retries: 0 to [`MAX_RETRIES`]. `None` stands for a number too large to
+/// be given as an `i64`, shown as `shown`.
+pub fn check_retries(retries: Option<i64>, shown: &str) -> Result<u32, Error> {
+    retries
+        .and_then(|retries| u32::try_from(retries).ok())
+        .filter(|retries| *retries <= MAX_RETRIES)
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "retries must be an integer from 0 to {MAX_RETRIES}, got {shown}"
+            ))
+        })
+}
+
+/// A policy's `backoff` or `max_backoff` (named `name`): a finite number of seconds above 0 and at
+/// most [`MAX_BACKOFF_SECONDS`].
+pub fn check_backoff(name: &str, seconds: f64) -> Result<f64, Error> {
+    if seconds > 0.0 && seconds <= MAX_BACKOFF_SECONDS {
+        Ok(seconds)
+    } else {
+        Err(Error::InvalidInput(format!(
+            "{name} must be a finite number of seconds above 0 and at most {MAX_BACKOFF_SECONDS}, \
+             got {seconds}"
+        )))
+    }
+}
+
 /// Seconds to wait before retry number `retry_index + 1` (0-based), given `unit`, a uniform
 /// random number in [0, 1): `unit * min(max_backoff, backoff * 2^retry_index)`, raised to the
 /// server's `retry_after` seconds if that is longer, and never more than `max_backoff`.
@@ -125,6 +158,29 @@ mod tests {
         assert_eq!(parse_retry_after(b""), None);
         assert_eq!(parse_retry_after(b"Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(parse_retry_after(b"\xff"), None);
+    }
+
+    #[test]
+    fn policies_are_bounded() {
+        assert_eq!(check_retries(Some(0), "0"), Ok(0));
+        assert_eq!(check_retries(Some(100), "100"), Ok(100));
+        for (retries, shown) in [(Some(101), "101"), (Some(-1), "-1"), (None, "2**70")] {
+            assert_eq!(
+                check_retries(retries, shown).unwrap_err().to_string(),
+                format!("retries must be an integer from 0 to 100, got {shown}")
+            );
+        }
+        assert_eq!(check_backoff("backoff", 0.1), Ok(0.1));
+        assert_eq!(check_backoff("max_backoff", 3600.0), Ok(3600.0));
+        for bad in [0.0, -1.0, 3600.5, 1e20, f64::INFINITY, f64::NAN] {
+            assert_eq!(
+                check_backoff("max_backoff", bad).unwrap_err().to_string(),
+                format!(
+                    "max_backoff must be a finite number of seconds above 0 and at most 3600, \
+                     got {bad}"
+                )
+            );
+        }
     }
 
     #[test]

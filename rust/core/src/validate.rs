@@ -1,13 +1,17 @@
 //! The checks run before anything is sent: channel names, event names, socket ids, user ids,
 //! channel attributes and payload size. Messages follow the official Python SDK's where its rule
 //! is the same, since user code matches on them.
+//!
+//! Names are [`Text`]: a Python string with a lone surrogate is refused with the rule's own
+//! message (where a name cannot hold one) or measured as the official SDK measures it.
 
 use crate::error::Error;
 use crate::limits::{
     byte_set, CHANNEL_NAME_CHARACTERS, ENCRYPTED_CHANNEL_PREFIX, INFO_ATTRIBUTES, MAX_BATCH_SIZE,
     MAX_CHANNELS, MAX_CHANNEL_NAME_LENGTH, MAX_EVENT_NAME_LENGTH, MAX_USER_ID_LENGTH,
-    PRESENCE_CHANNEL_PREFIX, SERVER_TO_USER_PREFIX,
+    PRESENCE_CHANNEL_PREFIX, SERVER_TO_USER_PREFIX, SUBSCRIPTION_COUNT, USER_COUNT,
 };
+use crate::text::Text;
 
 /// The channel-name alphabet as a lookup table.
 static NAME_BYTES: [bool; 256] = byte_set(CHANNEL_NAME_CHARACTERS);
@@ -26,35 +30,43 @@ fn invalid(message: String) -> Error {
     Error::InvalidInput(message)
 }
 
-fn is_name(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|byte| NAME_BYTES[usize::from(byte)])
+fn is_name(text: &Text) -> bool {
+    !text.is_empty()
+        && text
+            .as_bytes()
+            .iter()
+            .all(|byte| NAME_BYTES[usize::from(*byte)])
 }
 
 /// Length in code points, as Python's `len()` counts it.
-fn char_len(text: &str) -> usize {
+fn char_len(text: &Text) -> usize {
     if text.is_ascii() {
         text.len()
     } else {
-        text.chars().count()
+        text.char_count()
     }
 }
 
 /// Whether events on `channel` are end-to-end encrypted.
-pub fn is_encrypted_channel(channel: &str) -> bool {
+pub fn is_encrypted_channel(channel: &Text) -> bool {
     channel.starts_with(ENCRYPTED_CHANNEL_PREFIX)
 }
 
 /// Whether `channel` is a presence channel, whose members are announced.
-pub fn is_presence_channel(channel: &str) -> bool {
+pub fn is_presence_channel(channel: &Text) -> bool {
     channel.starts_with(PRESENCE_CHANNEL_PREFIX)
 }
 
 /// A channel name: at most 200 characters of the channel alphabet, or (when
 /// `allow_server_to_user`) `#server-to-user-` followed by that alphabet.
-pub fn channel(name: &str, allow_server_to_user: bool) -> Result<(), Error> {
+pub fn channel(name: &Text, allow_server_to_user: bool) -> Result<(), Error> {
+    // The usual case in one pass: a valid name is ASCII, so its length is its size.
+    if name.len() <= MAX_CHANNEL_NAME_LENGTH && is_name(name) {
+        return Ok(());
+    }
     let length = char_len(name);
     if length > MAX_CHANNEL_NAME_LENGTH {
-        let prefix: String = name.chars().take(QUOTED_PREFIX_CHARS).collect();
+        let prefix = name.prefix(QUOTED_PREFIX_CHARS);
         return Err(invalid(format!(
             "Channel too long: {prefix}... ({length} characters, at most {MAX_CHANNEL_NAME_LENGTH})"
         )));
@@ -94,6 +106,14 @@ pub fn channel_count(count: usize) -> Result<(), Error> {
     Ok(())
 }
 
+/// The refusal of more channels than one event may go to, when the caller stopped counting at
+/// `MAX_CHANNELS + 1` (an iterable is never read further).
+pub fn too_many_channels() -> Error {
+    invalid(format!(
+        "Too many channels: more than {MAX_CHANNELS}, at most {MAX_CHANNELS} per event"
+    ))
+}
+
 /// The number of events in one batch request: 1 to 10.
 pub fn batch_size(count: usize) -> Result<(), Error> {
     if count == 0 {
@@ -107,8 +127,15 @@ pub fn batch_size(count: usize) -> Result<(), Error> {
     Ok(())
 }
 
+/// The refusal of a batch the caller stopped reading at `MAX_BATCH_SIZE + 1` events.
+pub fn too_many_batch_events() -> Error {
+    invalid(format!(
+        "Too many events in batch: more than {MAX_BATCH_SIZE}, at most {MAX_BATCH_SIZE} per request"
+    ))
+}
+
 /// An event name: 1 to 200 characters.
-pub fn event_name(name: &str) -> Result<(), Error> {
+pub fn event_name(name: &Text) -> Result<(), Error> {
     if name.is_empty() {
         return Err(invalid("event_name must not be empty".to_owned()));
     }
@@ -122,10 +149,12 @@ pub fn event_name(name: &str) -> Result<(), Error> {
 }
 
 /// A socket id as Pusher hands them out: ASCII `<digits>.<digits>`.
-pub fn socket_id(socket_id: &str) -> Result<(), Error> {
-    let valid = socket_id
-        .split_once('.')
-        .is_some_and(|(left, right)| is_digits(left) && is_digits(right));
+pub fn socket_id(socket_id: &Text) -> Result<(), Error> {
+    let bytes = socket_id.as_bytes();
+    let valid = bytes
+        .iter()
+        .position(|byte| *byte == b'.')
+        .is_some_and(|dot| is_digits(&bytes[..dot]) && is_digits(&bytes[dot + 1..]));
     if valid {
         Ok(())
     } else {
@@ -133,12 +162,12 @@ pub fn socket_id(socket_id: &str) -> Result<(), Error> {
     }
 }
 
-fn is_digits(text: &str) -> bool {
-    !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit())
+fn is_digits(text: &[u8]) -> bool {
+    !text.is_empty() && text.iter().all(u8::is_ascii_digit)
 }
 
 /// A user id: 1 to 200 characters of the channel alphabet (it becomes part of a channel name).
-pub fn user_id(user_id: &str) -> Result<(), Error> {
+pub fn user_id(user_id: &Text) -> Result<(), Error> {
     if user_id.is_empty() {
         return Err(invalid("User id is empty".to_owned()));
     }
@@ -155,33 +184,48 @@ pub fn user_id(user_id: &str) -> Result<(), Error> {
 }
 
 /// A `filter_by_prefix`: channel-name characters, and `#` for `#server-to-user-` channels.
-pub fn prefix_filter(prefix: &str) -> Result<(), Error> {
-    if prefix.bytes().all(|byte| PREFIX_BYTES[usize::from(byte)]) {
+pub fn prefix_filter(prefix: &Text) -> Result<(), Error> {
+    if prefix
+        .as_bytes()
+        .iter()
+        .all(|byte| PREFIX_BYTES[usize::from(*byte)])
+    {
         Ok(())
     } else {
-        Err(Error::InvalidPrefixFilter(prefix.to_owned()))
+        Err(Error::InvalidPrefixFilter(prefix.to_text_buf()))
     }
 }
 
-/// Channel attributes to return, normalised to `a,b` without blanks or repeats; `None` when
-/// nothing is asked for. Only the [`INFO_ATTRIBUTES`] exist.
-pub fn info<'a, I>(names: I) -> Result<Option<String>, Error>
+/// Where channel attributes are asked for: each place accepts its own (the API reference's rules,
+/// which the local test server applies too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InfoScope<'a> {
+    /// The `info` of a trigger or of a batch event: `user_count` and `subscription_count`.
+    Event,
+    /// `GET /channels` with this `filter_by_prefix`: only `user_count`, and only when the prefix
+    /// limits the list to presence channels.
+    ChannelList { prefix: &'a Text },
+    /// `GET /channels/{channel}`: `user_count` for a presence channel, `subscription_count` for
+    /// any other.
+    Channel { channel: &'a Text },
+}
+
+/// Refuses channel attributes `scope` does not offer. `attributes` are exact names; unknown names
+/// are refused first, all of them named.
+pub fn info_attributes<'a, I>(attributes: I, scope: InfoScope<'_>) -> Result<(), Error>
 where
-    I: IntoIterator<Item = &'a str>,
+    I: IntoIterator<Item = &'a Text>,
 {
-    let mut wanted: Vec<&str> = Vec::new();
-    let mut unknown: Vec<&str> = Vec::new();
-    for name in names
-        .into_iter()
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
-    {
-        if !INFO_ATTRIBUTES.contains(&name) {
-            unknown.push(name);
-        } else if !wanted.contains(&name) {
-            wanted.push(name);
-        }
-    }
+    let attributes: Vec<&Text> = attributes.into_iter().collect();
+    let mut unknown: Vec<String> = attributes
+        .iter()
+        .filter(|name| {
+            !INFO_ATTRIBUTES
+                .iter()
+                .any(|known| Text::new(known) == **name)
+        })
+        .map(ToString::to_string)
+        .collect();
     if !unknown.is_empty() {
         unknown.sort_unstable();
         unknown.dedup();
@@ -191,165 +235,93 @@ where
             INFO_ATTRIBUTES.join(" or ")
         )));
     }
-    Ok((!wanted.is_empty()).then(|| wanted.join(",")))
+    let asks = |wanted: &str| attributes.iter().any(|name| **name == *Text::new(wanted));
+    match scope {
+        InfoScope::Event => Ok(()),
+        InfoScope::ChannelList { prefix } => {
+            if asks(SUBSCRIPTION_COUNT) {
+                return Err(invalid(format!(
+                    "The channel list does not offer {SUBSCRIPTION_COUNT}; only {USER_COUNT} \
+                     (ask channel_info for one channel's {SUBSCRIPTION_COUNT})"
+                )));
+            }
+            if asks(USER_COUNT) && !is_presence_channel(prefix) {
+                return Err(invalid(format!(
+                    "{USER_COUNT} on the channel list needs a prefix_filter starting with \
+                     {PRESENCE_CHANNEL_PREFIX}"
+                )));
+            }
+            Ok(())
+        }
+        InfoScope::Channel { channel } => {
+            let presence = is_presence_channel(channel);
+            if asks(USER_COUNT) && !presence {
+                return Err(invalid(format!(
+                    "{USER_COUNT} is only available for presence channels, not {channel}"
+                )));
+            }
+            if asks(SUBSCRIPTION_COUNT) && presence {
+                return Err(invalid(format!(
+                    "{SUBSCRIPTION_COUNT} is not available for presence channels such as \
+                     {channel} (ask for {USER_COUNT})"
+                )));
+            }
+            Ok(())
+        }
+    }
 }
 
-/// Refuses event data whose UTF-8 encoding is longer than `limit` bytes (the API answers 413).
-pub fn payload_size(data: &str, limit: usize) -> Result<(), Error> {
-    if data.len() > limit {
+/// Channel attributes to return, given as names (blanks and repeats are dropped), normalised to
+/// `a,b`; `None` when nothing is asked for. Refused unless `scope` offers them all.
+pub fn info<'a, I>(names: I, scope: InfoScope<'_>) -> Result<Option<String>, Error>
+where
+    I: IntoIterator<Item = &'a Text>,
+{
+    let mut wanted: Vec<&Text> = Vec::new();
+    for name in names.into_iter().map(trim).filter(|name| !name.is_empty()) {
+        if !wanted.contains(&name) {
+            wanted.push(name);
+        }
+    }
+    info_attributes(wanted.iter().copied(), scope)?;
+    if wanted.is_empty() {
+        return Ok(None);
+    }
+    // Every name is one of the (ASCII) known attributes by now.
+    let names: Vec<String> = wanted.iter().map(ToString::to_string).collect();
+    Ok(Some(names.join(",")))
+}
+
+/// `text` without leading and trailing whitespace.
+fn trim(text: &Text) -> &Text {
+    if let Some(text) = text.to_str() {
+        return Text::new(text.trim());
+    }
+    let bytes = text.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|byte| !byte.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|byte| !byte.is_ascii_whitespace())
+        .map_or(start, |last| last + 1);
+    // SAFETY: ASCII bytes end and start whole sequences, so the slice is whole sequences.
+    unsafe { Text::from_bytes_unchecked(&bytes[start..end]) }
+}
+
+/// Refuses event data whose encoding is longer than `limit` bytes (the API answers 413). `size`
+/// is the length of its UTF-8 (a lone surrogate counts three bytes, as the server that decodes
+/// `\ud800` stores it).
+pub fn payload_size(size: usize, limit: usize) -> Result<(), Error> {
+    if size > limit {
         return Err(invalid(format!(
-            "Too much data: Event data is {} bytes, the limit is {limit}",
-            data.len()
+            "Too much data: Event data is {size} bytes, the limit is {limit}"
         )));
     }
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn message(result: Result<(), Error>) -> String {
-        result.unwrap_err().to_string()
-    }
-
-    #[test]
-    fn channel_names() {
-        for name in [
-            "a",
-            "private-x",
-            "presence-a_b",
-            "A-Za-z0-9_-=@,.;",
-            &"c".repeat(200),
-        ] {
-            assert_eq!(channel(name, true), Ok(()), "{name}");
-        }
-        assert_eq!(
-            message(channel("", true)),
-            "Invalid Channel: the name is empty"
-        );
-        assert_eq!(message(channel("a b", true)), "Invalid Channel: a b");
-        assert_eq!(message(channel("a/b", true)), "Invalid Channel: a/b");
-        assert_eq!(message(channel("é", true)), "Invalid Channel: é");
-        assert_eq!(message(channel("#other", true)), "Invalid Channel: #other");
-        let long = "é".repeat(201);
-        assert_eq!(
-            message(channel(&long, true)),
-            format!(
-                "Channel too long: {}... (201 characters, at most 200)",
-                "é".repeat(40)
-            )
-        );
-    }
-
-    #[test]
-    fn server_to_user_channels() {
-        assert_eq!(channel("#server-to-user-42", true), Ok(()));
-        assert_eq!(
-            message(channel("#server-to-user-", true)),
-            "Invalid server to user Channel: #server-to-user-"
-        );
-        assert_eq!(
-            message(channel("#server-to-user-a b", true)),
-            "Invalid server to user Channel: #server-to-user-a b"
-        );
-        assert_eq!(
-            message(channel("#server-to-user-42", false)),
-            "Channel should be a valid channel, got: #server-to-user-42"
-        );
-    }
-
-    #[test]
-    fn counts() {
-        assert!(channel_count(1).is_ok() && channel_count(100).is_ok());
-        assert_eq!(
-            message(channel_count(0)),
-            "Expected at least one channel, got an empty list"
-        );
-        assert_eq!(
-            message(channel_count(101)),
-            "Too many channels: 101, at most 100 per event"
-        );
-        assert!(batch_size(1).is_ok() && batch_size(10).is_ok());
-        assert_eq!(message(batch_size(0)), "batch must hold at least one event");
-        assert_eq!(
-            message(batch_size(11)),
-            "Too many events in batch: 11, at most 10 per request"
-        );
-    }
-
-    #[test]
-    fn event_names() {
-        assert!(event_name("e").is_ok() && event_name(&"é".repeat(200)).is_ok());
-        assert_eq!(message(event_name("")), "event_name must not be empty");
-        assert_eq!(
-            message(event_name(&"e".repeat(201))),
-            "event_name too long: 201 characters, at most 200"
-        );
-    }
-
-    #[test]
-    fn socket_ids() {
-        for valid in ["1.1", "123.456", "0.0"] {
-            assert_eq!(socket_id(valid), Ok(()));
-        }
-        for bad in [
-            "", "1", "1.", ".1", "a.b", "1.2.3", "١.١", "1.2\n", " 1.2", "-1.2",
-        ] {
-            assert_eq!(message(socket_id(bad)), format!("Invalid socket ID: {bad}"));
-        }
-    }
-
-    #[test]
-    fn user_ids() {
-        assert!(user_id("user-42").is_ok() && user_id(&"u".repeat(200)).is_ok());
-        assert_eq!(message(user_id("")), "User id is empty");
-        assert_eq!(
-            message(user_id(&"u".repeat(201))),
-            "User id too long: 201 characters, at most 200"
-        );
-        assert_eq!(message(user_id("a/b")), "Invalid user id: a/b");
-    }
-
-    #[test]
-    fn prefix_filters() {
-        for prefix in ["", "presence-", "#server-to-user-", "A-Za-z0-9_-=@,.;#"] {
-            assert_eq!(prefix_filter(prefix), Ok(()), "{prefix}");
-        }
-        assert_eq!(
-            message(prefix_filter("a&b=c")),
-            "Invalid prefix_filter: 'a&b=c' (channel-name characters only)"
-        );
-        assert_eq!(
-            message(prefix_filter("it's é")),
-            "Invalid prefix_filter: \"it's é\" (channel-name characters only)"
-        );
-    }
-
-    #[test]
-    fn info_attributes() {
-        assert_eq!(info([]), Ok(None));
-        assert_eq!(info([" ", ""]), Ok(None));
-        assert_eq!(info(["user_count"]), Ok(Some("user_count".to_owned())));
-        assert_eq!(
-            info(["subscription_count", " user_count", "subscription_count"]),
-            Ok(Some("subscription_count,user_count".to_owned()))
-        );
-        assert_eq!(
-            info(["members", "user_count", "a", "members"])
-                .unwrap_err()
-                .to_string(),
-            "Unknown info attribute(s) a, members; expected user_count or subscription_count"
-        );
-    }
-
-    #[test]
-    fn payload_sizes() {
-        assert!(payload_size(&"x".repeat(10240), 10240).is_ok());
-        assert!(payload_size(&"é".repeat(5120), 10240).is_ok());
-        assert_eq!(
-            message(payload_size(&"é".repeat(5121), 10240)),
-            "Too much data: Event data is 10242 bytes, the limit is 10240"
-        );
-    }
-}
+#[path = "validate_tests.rs"]
+mod tests;

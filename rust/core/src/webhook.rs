@@ -63,7 +63,7 @@ mod tests {
         let app = AppCredentials::new(
             "1".to_owned(),
             "key".to_owned(),
-            SECRET,
+            SECRET.as_bytes(),
             None,
             DEFAULT_MAX_PAYLOAD_BYTES,
         );

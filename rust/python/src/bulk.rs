@@ -2,29 +2,18 @@
 
 use pusher_fast_core::bulk::{is_event_key, EventChannels, EventMembers, PackedBatch, Packer};
 use pusher_fast_core::request::{BulkItem, TriggerEvent};
-use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
+use pusher_fast_core::text::Text;
+use pusher_fast_core::validate;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBytes, PyDict};
 
-use crate::convert::{channel_list, optional_text, text};
+use crate::convert::{
+    channel_list, is_mapping, mapping_item as member, mapping_keys, optional_text, text,
+};
 use crate::errors::NativeResult;
 use crate::signer::Signer;
-
-/// One member of a bulk event mapping, or None when it is absent.
-fn member<'py>(
-    event: &Bound<'py, PyAny>,
-    key: &Bound<'py, PyString>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    if let Ok(dict) = event.cast::<PyDict>() {
-        return dict.get_item(key);
-    }
-    match event.get_item(key) {
-        Ok(value) => Ok(Some(value)),
-        Err(error) if error.is_instance_of::<PyKeyError>(event.py()) => Ok(None),
-        Err(error) => Err(error),
-    }
-}
 
 /// Turns a stream of events into signed `batch_events` requests, lane by lane, keeping each
 /// channel's events in order (see `bulk.rs`). Used by the bulk publisher.
@@ -40,7 +29,7 @@ impl BulkPacker {
         event: &Bound<'_, PyAny>,
     ) -> NativeResult<Vec<BulkItem>> {
         let py = event.py();
-        if !(event.is_instance_of::<PyDict>() || event.hasattr(intern!(py, "keys"))?) {
+        if !is_mapping(event)? {
             return Err(PyTypeError::new_err(format!(
                 "event should be a mapping with channel (or channels), name and data, not {}",
                 event.get_type().name()?
@@ -55,9 +44,13 @@ impl BulkPacker {
             socket_id: member(event, intern!(py, "socket_id"))?,
         };
         let mut unknown = Vec::new();
-        if event.len()? > members.count() {
-            for key in event.try_iter()? {
-                let key = key?.str()?.to_cow()?.into_owned();
+        let has_more_keys = match event.cast::<PyDict>() {
+            Ok(dict) => dict.len() > members.count(),
+            Err(_) => true,
+        };
+        if has_more_keys {
+            for key in mapping_keys(event)? {
+                let key = key.str()?.to_string_lossy().into_owned();
                 if !is_event_key(&key) {
                     unknown.push(key);
                 }
@@ -68,9 +61,12 @@ impl BulkPacker {
             EventChannels::One(channel) => vec![text(channel, "channel")?],
             EventChannels::Many(channels) => channel_list(channels)?,
         };
-        let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+        let names: Vec<&Text> = names.iter().map(|name| &**name).collect();
         let name = text(&shape.name, "event_name")?;
-        let data = signer.data_text(&shape.data)?;
+        let encrypted = names
+            .iter()
+            .any(|name| validate::is_encrypted_channel(name));
+        let data = signer.data_value(&shape.data, encrypted)?;
         let socket_id = match &shape.socket_id {
             Some(value) => optional_text(value, "socket_id")?,
             None => None,
@@ -78,7 +74,7 @@ impl BulkPacker {
         let event = TriggerEvent {
             channels: &names,
             name: &name,
-            data: &data,
+            data: data.as_data(),
             socket_id: socket_id.as_deref(),
             info: None,
         };
@@ -112,8 +108,8 @@ impl PackedRequest {
         let post = signer.app.batch_of_items(&batch.items, timestamp)?;
         Ok(Self {
             lane: batch.lane,
-            path_and_query: format!("{}?{}", post.path, post.query),
-            body: PyBytes::new(py, post.body.as_bytes()).unbind(),
+            path_and_query: format!("{}?{}", signer.app.path(post.endpoint), post.query),
+            body: PyBytes::new(py, &post.body).unbind(),
             event_indices: batch.items.iter().map(|item| item.event_index).collect(),
         })
     }

@@ -4,54 +4,58 @@
 //! insertion order), since the official SDK serializes data and auth payloads that way and the
 //! result is signed. Only exact built-in types are written here; anything else (subclasses,
 //! `Decimal`, dates, keys that are not str, very deep nesting) is left to the `json` module, which
-//! also reports the errors users expect from it. Reading gives what `json.loads` gives.
+//! also reports the errors users expect from it.
+//!
+//! Reading gives exactly what `json.loads` gives: the core's reader (`json_read`) for the bodies
+//! it reads, and `json.loads` itself for the rest (other encodings, deep nesting, invalid text),
+//! whose `RecursionError` becomes the `ValueError` of any other unreadable text.
 
-use std::fmt;
-
+use pusher_fast_core::json_read::{self, Builder};
+use pusher_fast_core::json_text::JsonWrite;
+use pusher_fast_core::text::Text;
+use pyo3::exceptions::{PyRecursionError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
-use crate::strings::as_str;
-use pusher_fast_core::json_text::{push_string, Escape};
+use crate::strings::{py_string, PyText};
 
 /// Deeper values go to the `json` module, which also detects circular references.
 const MAX_DEPTH: usize = 32;
 
-/// Appends the JSON text of `value` to `out`, strings escaped as `escape` says. Returns
-/// `Ok(false)`, with `out` in an unspecified state, when `value` holds something only the `json`
-/// module can write.
-pub fn write_value(out: &mut String, value: &Bound<'_, PyAny>, escape: Escape) -> PyResult<bool> {
-    write_nested(out, value, escape, 0)
+/// Writes the JSON text of `value` into `out` (plain text with either escape, or the literal
+/// form of event data). Returns `Ok(false)`, with `out` in an unspecified state, when `value`
+/// holds something only the `json` module can write.
+pub fn write_value<W: JsonWrite>(out: &mut W, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    write_nested(out, value, 0)
 }
 
-fn write_nested(
-    out: &mut String,
+fn write_nested<W: JsonWrite>(
+    out: &mut W,
     value: &Bound<'_, PyAny>,
-    escape: Escape,
     depth: usize,
 ) -> PyResult<bool> {
     if depth > MAX_DEPTH {
         return Ok(false);
     }
     if let Ok(text) = value.cast_exact::<PyString>() {
-        push_string(out, as_str(text)?, escape);
+        out.string(&PyText::from_str_object(text.clone())?);
     } else if value.is_none() {
-        out.push_str("null");
+        out.token("null");
     } else if let Ok(flag) = value.cast_exact::<PyBool>() {
-        out.push_str(if flag.is_true() { "true" } else { "false" });
+        out.token(if flag.is_true() { "true" } else { "false" });
     } else if value.is_exact_instance_of::<PyInt>() {
         match value.extract::<i64>() {
-            Ok(number) => out.push_str(itoa::Buffer::new().format(number)),
-            Err(_) => out.push_str(&value.repr()?.to_cow()?),
+            Ok(number) => out.token(itoa::Buffer::new().format(number)),
+            Err(_) => out.token(&value.repr()?.to_cow()?),
         }
     } else if let Ok(number) = value.cast_exact::<PyFloat>() {
         let number = number.value();
         if number.is_nan() {
-            out.push_str("NaN");
+            out.token("NaN");
         } else if number.is_infinite() {
-            out.push_str(if number > 0.0 {
+            out.token(if number > 0.0 {
                 "Infinity"
             } else {
                 "-Infinity"
@@ -59,144 +63,125 @@ fn write_nested(
         } else {
             // float.__repr__ is what json writes; reproducing its shortest-repr rules is not
             // worth the risk of a single differing digit in a signed body.
-            out.push_str(&value.repr()?.to_cow()?);
+            out.token(&value.repr()?.to_cow()?);
         }
     } else if let Ok(list) = value.cast_exact::<PyList>() {
-        return write_array(out, list.iter(), escape, depth);
+        return write_array(out, list.iter(), depth);
     } else if let Ok(tuple) = value.cast_exact::<PyTuple>() {
-        return write_array(out, tuple.iter(), escape, depth);
+        return write_array(out, tuple.iter(), depth);
     } else if let Ok(dict) = value.cast_exact::<PyDict>() {
-        out.push('{');
+        out.token("{");
         for (index, (key, item)) in dict.iter().enumerate() {
             let Ok(key) = key.cast_exact::<PyString>() else {
                 return Ok(false);
             };
             if index > 0 {
-                out.push_str(", ");
+                out.token(", ");
             }
-            push_string(out, as_str(key)?, escape);
-            out.push_str(": ");
-            if !write_nested(out, &item, escape, depth + 1)? {
+            out.string(&PyText::from_str_object(key.clone())?);
+            out.token(": ");
+            if !write_nested(out, &item, depth + 1)? {
                 return Ok(false);
             }
         }
-        out.push('}');
+        out.token("}");
     } else {
         return Ok(false);
     }
     Ok(true)
 }
 
-fn write_array<'py>(
-    out: &mut String,
+fn write_array<'py, W: JsonWrite>(
+    out: &mut W,
     items: impl Iterator<Item = Bound<'py, PyAny>>,
-    escape: Escape,
     depth: usize,
 ) -> PyResult<bool> {
-    out.push('[');
+    out.token("[");
     for (index, item) in items.enumerate() {
         if index > 0 {
-            out.push_str(", ");
+            out.token(", ");
         }
-        if !write_nested(out, &item, escape, depth + 1)? {
+        if !write_nested(out, &item, depth + 1)? {
             return Ok(false);
         }
     }
-    out.push(']');
+    out.token("]");
     Ok(true)
 }
 
-/// Parses JSON text into Python values as `json.loads` would (objects become dicts, numbers ints
-/// or floats); `None` when the text is not valid JSON.
-pub fn parse<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let mut deserializer = serde_json::Deserializer::from_slice(text);
-    let seed = PyValueSeed { py };
-    let Ok(value) = seed.deserialize(&mut deserializer) else {
-        return Ok(None);
-    };
-    if deserializer.end().is_err() {
-        return Ok(None);
+/// `json.loads(text)` for `text` as bytes, but a text nested too deeply to read is a ValueError
+/// like any other unreadable text, never a RecursionError.
+pub fn loads<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    if let Ok(value) = json_read::read(text, &mut PyValues { py }) {
+        return Ok(value);
     }
-    value.map(Some)
+    static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let json_loads = JSON_LOADS.import(py, "json", "loads")?;
+    match json_loads.call1((PyBytes::new(py, text),)) {
+        Err(error) if error.is_instance_of::<PyRecursionError>(py) => Err(PyValueError::new_err(
+            "the JSON text is nested too deeply to read",
+        )),
+        result => result,
+    }
 }
 
-/// Builds Python values while serde_json reads; a Python error is carried out as the value.
-struct PyValueSeed<'py> {
+/// Python values of what the core's reader finds, as `json.loads` makes them.
+struct PyValues<'py> {
     py: Python<'py>,
 }
 
-type Built<'py> = PyResult<Bound<'py, PyAny>>;
+/// Integers of up to 18 digits fit an `i64`.
+const I64_DIGITS: usize = 18;
 
-impl<'de, 'py> DeserializeSeed<'de> for PyValueSeed<'py> {
-    type Value = Built<'py>;
+impl<'py> Builder for PyValues<'py> {
+    type Value = Bound<'py, PyAny>;
+    type Error = PyErr;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de, 'py> Visitor<'de> for PyValueSeed<'py> {
-    type Value = Built<'py>;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("a JSON value")
+    fn null(&mut self) -> PyResult<Self::Value> {
+        Ok(self.py.None().into_bound(self.py))
     }
 
-    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(Ok(PyBool::new(self.py, value).to_owned().into_any()))
+    fn boolean(&mut self, value: bool) -> PyResult<Self::Value> {
+        Ok(PyBool::new(self.py, value).to_owned().into_any())
     }
 
-    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(value
-            .into_pyobject(self.py)
-            .map(Bound::into_any)
-            .map_err(Into::into))
-    }
-
-    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(value
-            .into_pyobject(self.py)
-            .map(Bound::into_any)
-            .map_err(Into::into))
-    }
-
-    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(Ok(PyFloat::new(self.py, value).into_any()))
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Ok(PyString::new(self.py, value).into_any()))
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Ok(self.py.None().into_bound(self.py)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let list = PyList::empty(self.py);
-        while let Some(item) = seq.next_element_seed(PyValueSeed { py: self.py })? {
-            match item.and_then(|item| list.append(item)) {
-                Ok(()) => {}
-                Err(error) => return Ok(Err(error)),
-            }
+    fn integer(&mut self, digits: &str) -> PyResult<Self::Value> {
+        let magnitude = digits.trim_start_matches('-');
+        if magnitude.len() <= I64_DIGITS {
+            let value: i64 = digits.parse().map_err(|_| {
+                PyValueError::new_err("the JSON reader passed an integer that is not one")
+            })?;
+            return Ok(value.into_pyobject(self.py)?.into_any());
         }
-        Ok(Ok(list.into_any()))
+        // int() of the digits, as json.loads does (with Python's limit on their number).
+        self.py.get_type::<PyInt>().call1((digits,))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    fn float(&mut self, value: f64) -> PyResult<Self::Value> {
+        Ok(PyFloat::new(self.py, value).into_any())
+    }
+
+    fn string(&mut self, text: &Text) -> PyResult<Self::Value> {
+        if let Some(interned) = text.to_str().and_then(|text| webhook_key(self.py, text)) {
+            return Ok(interned.into_any());
+        }
+        Ok(py_string(self.py, text)?.into_any())
+    }
+
+    fn array(&mut self, items: Vec<Self::Value>) -> PyResult<Self::Value> {
+        Ok(PyList::new(self.py, items)?.into_any())
+    }
+
+    fn object(&mut self, members: Vec<(Self::Value, Self::Value)>) -> PyResult<Self::Value> {
         let dict = PyDict::new(self.py);
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let value = map.next_value_seed(PyValueSeed { py: self.py })?;
-            let key = webhook_key(self.py, &key).unwrap_or_else(|| PyString::new(self.py, &key));
-            if let Err(error) = value.and_then(|value| dict.set_item(key, value)) {
-                return Ok(Err(error));
-            }
+        for (key, value) in members {
+            dict.set_item(key, value)?;
         }
-        Ok(Ok(dict.into_any()))
+        Ok(dict.into_any())
     }
 }
 
-/// The interned string of a key every webhook repeats: no allocation, and its hash is cached.
+/// The interned string of a name every webhook repeats: no allocation, and its hash is cached.
 fn webhook_key<'py>(py: Python<'py>, key: &str) -> Option<Bound<'py, PyString>> {
     let interned = match key {
         "time_ms" => intern!(py, "time_ms"),
@@ -208,6 +193,11 @@ fn webhook_key<'py>(py: Python<'py>, key: &str) -> Option<Bound<'py, PyString>> 
         "socket_id" => intern!(py, "socket_id"),
         "user_id" => intern!(py, "user_id"),
         "subscription_count" => intern!(py, "subscription_count"),
+        "channel_occupied" => intern!(py, "channel_occupied"),
+        "channel_vacated" => intern!(py, "channel_vacated"),
+        "member_added" => intern!(py, "member_added"),
+        "member_removed" => intern!(py, "member_removed"),
+        "client_event" => intern!(py, "client_event"),
         _ => return None,
     };
     Some(interned.clone())

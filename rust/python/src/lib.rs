@@ -4,18 +4,21 @@
 //! one place, `errors`.
 //!
 //! Inputs are small, so the bindings keep the GIL rather than pay for detaching. Strings are read
-//! from the UTF-8 that `str` objects cache (`strings`) or taken as `PyBackedStr`, never copied
-//! into a Rust `String` on the way in.
+//! from the UTF-8 that `str` objects cache (`strings`; a string with a lone surrogate through its
+//! `surrogatepass` encoding) or taken as `PyBackedStr`, never copied into a Rust `String` on the
+//! way in.
 
 use pyo3::prelude::*;
 
 mod bulk;
 mod checks;
 mod client;
+mod clock;
 mod convert;
 mod crypto;
 mod errors;
 mod json;
+mod request;
 mod retry;
 mod sender;
 mod signer;
@@ -35,6 +38,17 @@ mod _native {
         check_channel, check_channel_count, check_event_name, check_payload_size,
         check_prefix_filter, check_socket_id, check_user_id, normalize_info,
     };
+    // Request building: prepared requests, attribute scopes, retry bounds, JSON reading.
+    #[pymodule_export]
+    use crate::checks::{
+        check_backoff, check_info_attributes, check_retries, loads_json, InfoScope,
+    };
+    #[pymodule_export]
+    use crate::request::PreparedRequest;
+    #[pymodule_export]
+    const MAX_RETRIES: u32 = pusher_fast_core::retry::MAX_RETRIES;
+    #[pymodule_export]
+    const MAX_BACKOFF_SECONDS: f64 = pusher_fast_core::retry::MAX_BACKOFF_SECONDS;
     #[pymodule_export]
     use crate::client::NativeClient;
     #[pymodule_export]
