@@ -8,6 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use pusher_fast_core::json_text::{push_string, Escape, ObjectWriter};
+use pusher_fast_core::text::{Text, TextBuf};
 use pusher_fast_fuzz::{python_json_string, Fields};
 use serde_json::Value;
 
@@ -16,8 +17,9 @@ fuzz_target!(|data: &[u8]| {
     texts.truncate(64);
     for (escape, ascii) in [(Escape::Ascii, true), (Escape::Unicode, false)] {
         for text in &texts {
-            let mut out = String::from("prefix");
-            push_string(&mut out, text, escape);
+            let mut out = TextBuf::from("prefix");
+            push_string(&mut out, Text::new(text), escape);
+            let out = out.into_string().expect("UTF-8 in, UTF-8 out");
             let written = out.strip_prefix("prefix").expect("appended");
             assert_eq!(written, python_json_string(text, ascii));
             if ascii {
@@ -27,12 +29,12 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(&read, text);
         }
 
-        let mut out = String::new();
+        let mut out = TextBuf::new();
         let mut object = ObjectWriter::open(&mut out);
         let mut members = Vec::new();
         for pair in texts.chunks(2) {
             let value = pair.get(1).map_or("", |value| value.as_ref());
-            object.string(&pair[0], value, escape);
+            push_string(object.key(Text::new(&pair[0]), escape), Text::new(value), escape);
             members.push(format!(
                 "{}: {}",
                 python_json_string(&pair[0], ascii),
@@ -40,6 +42,7 @@ fuzz_target!(|data: &[u8]| {
             ));
         }
         object.close();
+        let out = out.into_string().expect("UTF-8 in, UTF-8 out");
         assert_eq!(out, format!("{{{}}}", members.join(", ")));
         let Value::Object(parsed) = serde_json::from_str(&out).expect("valid JSON object") else {
             panic!("{out:?} is not an object");

@@ -58,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
     let app = AppCredentials::new(
         "1".to_owned(),
         "key".to_owned(),
-        &secret,
+        secret.as_bytes(),
         None,
         DEFAULT_MAX_PAYLOAD_BYTES,
     );
