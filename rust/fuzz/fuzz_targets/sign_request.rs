@@ -77,7 +77,7 @@ fuzz_target!(|data: &[u8]| {
         (result, expected) => panic!("got {result:?}, expected an error {expected:?}"),
     };
 
-    let pairs = check_signed_query(&query, &secret, &method, &path);
+    let pairs = check_signed_query(&query, secret.as_bytes(), &method, &path);
     let mut expected: Vec<(String, String)> = params
         .iter()
         .map(|(key, value)| (key.to_lowercase(), value.clone()))

@@ -6,13 +6,16 @@
 //!
 //! An input is a list of fields separated by the byte `0xFF`, which never occurs in UTF-8, so
 //! seeds are readable (`printf 'secret\xffbody\xffsignature'`) and the fuzzer can still reach
-//! every string. A missing field is empty. A text field is decoded as lossy UTF-8; a number field
-//! is decimal text when it parses as such, otherwise its bytes little-endian.
+//! every string. A missing field is empty. A text field is decoded as lossy UTF-8; a Python-text
+//! field ([`PyText`]) keeps its bytes when they are generalized UTF-8 (so `\xed\xa0\x80` is the
+//! lone surrogate U+D800) and is lossy UTF-8 otherwise; a number field is decimal text when it
+//! parses as such, otherwise its bytes little-endian.
 
 use std::borrow::Cow;
 use std::str::FromStr;
 
 use hmac::{Hmac, Mac};
+use pusher_fast_core::text::Text;
 use sha2::Sha256;
 
 /// The byte between two fields of an input.
@@ -102,6 +105,165 @@ impl<'a> Fields<'a> {
         }
         out
     }
+
+    /// The next field as Python text: its bytes when they are generalized UTF-8, else lossy UTF-8.
+    pub fn py_text(&mut self) -> PyText {
+        PyText::from_field(self.bytes())
+    }
+
+    /// The next field as optional Python text: absent when the field is the single byte `0xFE`.
+    pub fn optional_py_text(&mut self) -> Option<PyText> {
+        self.optional_bytes().map(PyText::from_field)
+    }
+
+    /// The remaining fields as Python text.
+    pub fn rest_py_text(&mut self) -> Vec<PyText> {
+        let mut out = Vec::new();
+        while self.rest.is_some() {
+            out.push(self.py_text());
+        }
+        out
+    }
+}
+
+/// Text as a Python `str` holds it: code points, where a surrogate may stand alone, with its
+/// generalized UTF-8 (what `str.encode("utf-8", "surrogatepass")` writes). Both forms are worked
+/// out here, independently of the core's `text` module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PyText {
+    bytes: Vec<u8>,
+    code_points: Vec<u32>,
+}
+
+/// The text of a Rust string (no surrogates).
+impl From<&str> for PyText {
+    fn from(text: &str) -> Self {
+        Self {
+            bytes: text.as_bytes().to_vec(),
+            code_points: text.chars().map(u32::from).collect(),
+        }
+    }
+}
+
+impl PyText {
+    /// Text from its code points (each at most U+10FFFF; surrogates allowed).
+    pub fn from_code_points(code_points: Vec<u32>) -> Self {
+        let mut bytes = Vec::new();
+        for &code_point in &code_points {
+            push_code_point(&mut bytes, code_point);
+        }
+        Self { bytes, code_points }
+    }
+
+    fn from_field(bytes: &[u8]) -> Self {
+        match generalized_utf8(bytes) {
+            Some(code_points) => Self {
+                bytes: bytes.to_vec(),
+                code_points,
+            },
+            None => Self::from(&*String::from_utf8_lossy(bytes)),
+        }
+    }
+
+    /// The generalized UTF-8.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn code_points(&self) -> &[u32] {
+        &self.code_points
+    }
+
+    /// The text as the core reads it (its check of generalized UTF-8 must accept it).
+    pub fn text(&self) -> &Text {
+        Text::from_generalized_utf8(&self.bytes)
+            .unwrap_or_else(|| panic!("the core refuses generalized UTF-8 {:?}", self.bytes))
+    }
+
+    /// The text as a `str`, when it holds no surrogate.
+    pub fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.bytes).ok()
+    }
+
+    pub fn has_surrogate(&self) -> bool {
+        self.code_points
+            .iter()
+            .any(|code_point| is_surrogate(*code_point))
+    }
+
+    /// Its length as Python's `len()` counts it: code points.
+    pub fn char_count(&self) -> usize {
+        self.code_points.len()
+    }
+
+    /// The size of its UTF-8 as the API counts it, a lone surrogate three bytes.
+    pub fn utf8_size(&self) -> usize {
+        self.code_points
+            .iter()
+            .map(|&code_point| match code_point {
+                0..=0x7f => 1,
+                0x80..=0x7ff => 2,
+                0x800..=0xffff => 3,
+                _ => 4,
+            })
+            .sum()
+    }
+
+    pub fn starts_with(&self, prefix: &str) -> bool {
+        self.bytes.starts_with(prefix.as_bytes())
+    }
+
+    /// Python's `str.strip()` as Rust's `str::trim` does it (Unicode `White_Space` at both ends;
+    /// a surrogate is never white space), as text.
+    pub fn trim(&self) -> Self {
+        let blank =
+            |code_point: &&u32| char::from_u32(**code_point).is_some_and(char::is_whitespace);
+        let start = self.code_points.iter().take_while(blank).count();
+        let end = self.code_points.len() - self.code_points.iter().rev().take_while(blank).count();
+        Self::from_code_points(self.code_points[start..end.max(start)].to_vec())
+    }
+}
+
+fn is_surrogate(code_point: u32) -> bool {
+    (0xd800..=0xdfff).contains(&code_point)
+}
+
+/// Appends the generalized UTF-8 of one code point.
+fn push_code_point(out: &mut Vec<u8>, code_point: u32) {
+    if is_surrogate(code_point) {
+        out.extend_from_slice(&[
+            0xed,
+            0x80 | ((code_point >> 6) & 0x3f) as u8,
+            0x80 | (code_point & 0x3f) as u8,
+        ]);
+    } else {
+        let ch = char::from_u32(code_point).expect("a code point");
+        out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+    }
+}
+
+/// The code points of `bytes` when they are generalized UTF-8: runs of UTF-8 (as the standard
+/// library reads it) between three-byte surrogate sequences `ED A0..BF 80..BF`. (`ED` never
+/// continues a sequence, so each such triple starts one.)
+pub fn generalized_utf8(bytes: &[u8]) -> Option<Vec<u32>> {
+    fn run(out: &mut Vec<u32>, bytes: &[u8]) -> Option<()> {
+        out.extend(std::str::from_utf8(bytes).ok()?.chars().map(u32::from));
+        Some(())
+    }
+    let mut out = Vec::new();
+    let (mut start, mut index) = (0, 0);
+    while index < bytes.len() {
+        if let [0xed, second @ 0xa0..=0xbf, third @ 0x80..=0xbf, ..] = bytes[index..] {
+            run(&mut out, &bytes[start..index])?;
+            out.push(0xd000 | (u32::from(second & 0x3f) << 6) | u32::from(third & 0x3f));
+            index += 3;
+            start = index;
+        } else {
+            index += 1;
+        }
+    }
+    run(&mut out, &bytes[start..])?;
+    Some(out)
 }
 
 fn little_endian(bytes: &[u8]) -> u64 {
@@ -152,29 +314,38 @@ pub fn hmac_hex(secret: &[u8], message: &[u8]) -> String {
 
 /// A JSON string exactly as CPython's `json.dumps(text, ensure_ascii=ascii)` writes it: `"` and
 /// `\` escaped, the five short escapes, other characters below U+0020 as `\u00XX`; with
-/// `ensure_ascii` also DEL and everything beyond ASCII as `\uXXXX` (UTF-16, lower-case hex).
-pub fn python_json_string(text: &str, ascii: bool) -> String {
-    let mut out = String::from("\"");
-    for ch in text.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            _ if u32::from(ch) < 0x20 || (ascii && u32::from(ch) > 0x7e) => {
-                let mut units = [0u16; 2];
-                for unit in ch.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
+/// `ensure_ascii` also DEL and everything beyond ASCII as `\uXXXX` (UTF-16, lower-case hex, a lone
+/// surrogate as itself); without it a lone surrogate is written as it is (generalized UTF-8).
+pub fn python_json(text: &PyText, ascii: bool) -> Vec<u8> {
+    let mut out = vec![b'"'];
+    for &code_point in text.code_points() {
+        match code_point {
+            0x22 => out.extend_from_slice(b"\\\""),
+            0x5c => out.extend_from_slice(b"\\\\"),
+            0x0a => out.extend_from_slice(b"\\n"),
+            0x0d => out.extend_from_slice(b"\\r"),
+            0x09 => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ if code_point < 0x20 || (ascii && code_point > 0x7e) => {
+                let units = match code_point.checked_sub(0x1_0000) {
+                    None => vec![code_point],
+                    Some(offset) => vec![0xd800 | (offset >> 10), 0xdc00 | (offset & 0x3ff)],
+                };
+                for unit in units {
+                    out.extend_from_slice(format!("\\u{unit:04x}").as_bytes());
                 }
             }
-            _ => out.push(ch),
+            _ => push_code_point(&mut out, code_point),
         }
     }
-    out.push('"');
+    out.push(b'"');
     out
+}
+
+/// [`python_json`] of a Rust string.
+pub fn python_json_string(text: &str, ascii: bool) -> String {
+    String::from_utf8(python_json(&PyText::from(text), ascii)).expect("UTF-8 in, UTF-8 out")
 }
 
 /// Splits a query string into percent-decoded `(key, value)` pairs, checking that it is made of
@@ -219,7 +390,7 @@ pub fn decode_query(query: &str) -> Vec<(String, String)> {
 /// other pairs joined raw, keyed with `secret`. Returns the decoded pairs.
 pub fn check_signed_query(
     query: &str,
-    secret: &str,
+    secret: &[u8],
     method: &str,
     path: &str,
 ) -> Vec<(String, String)> {
@@ -240,7 +411,7 @@ pub fn check_signed_query(
         .map(|(_, value)| value.as_str());
     assert_eq!(
         signature,
-        Some(hmac_hex(secret.as_bytes(), message.as_bytes()).as_str()),
+        Some(hmac_hex(secret, message.as_bytes()).as_str()),
         "signature of {query:?}"
     );
     pairs
@@ -272,6 +443,51 @@ mod tests {
             python_json_string("é\u{7f}\u{1}", false),
             "\"é\u{7f}\\u0001\""
         );
+    }
+
+    #[test]
+    fn python_json_of_lone_surrogates() {
+        // json.dumps("\ud800x\udfff") and json.dumps(..., ensure_ascii=False).
+        let text = PyText::from_code_points(vec![0xd800, 0x78, 0xdfff]);
+        assert_eq!(text.bytes(), b"\xed\xa0\x80x\xed\xbf\xbf");
+        assert_eq!(python_json(&text, true), br#""\ud800x\udfff""#);
+        assert_eq!(python_json(&text, false), b"\"\xed\xa0\x80x\xed\xbf\xbf\"");
+        assert_eq!(text.utf8_size(), 7);
+        assert_eq!(text.char_count(), 3);
+    }
+
+    #[test]
+    fn generalized_utf8_is_utf8_with_surrogates() {
+        assert_eq!(
+            generalized_utf8(b"a\xed\xa0\x80\xc3\xa9\xed\xbf\xbf"),
+            Some(vec![0x61, 0xd800, 0xe9, 0xdfff])
+        );
+        // A surrogate pair stays two code points, as surrogatepass writes it.
+        assert_eq!(
+            generalized_utf8(b"\xed\xa0\xbd\xed\xb8\x80"),
+            Some(vec![0xd83d, 0xde00])
+        );
+        for bad in [
+            &b"\xed\xa0"[..],
+            b"\xe1\xed\xa0\x80",
+            b"\xc0\x80",
+            b"\xf4\x90\x80\x80",
+            b"\x80",
+            b"\xff",
+        ] {
+            assert_eq!(generalized_utf8(bad), None, "{bad:?}");
+        }
+        let mut fields = Fields::new(b"\xed\xa0\x80\xff\xed\xa0");
+        assert!(fields.py_text().has_surrogate());
+        // Not generalized UTF-8 (a cut surrogate): lossy, like a text field.
+        assert_eq!(fields.py_text().as_str(), Some("\u{fffd}\u{fffd}"));
+    }
+
+    #[test]
+    fn trim_drops_white_space_but_not_surrogates() {
+        let text = PyText::from_code_points(vec![0x20, 0xd800, 0x3000, 0x0a]);
+        assert_eq!(text.trim().code_points(), [0xd800]);
+        assert_eq!(PyText::from(" \t ").trim().char_count(), 0);
     }
 
     #[test]
