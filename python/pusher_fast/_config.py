@@ -201,6 +201,11 @@ def parse_pusher_url(url: object) -> dict[str, Any]:
     key, sep, secret = match["userinfo"].partition(":")
     if not sep or not key or not secret:
         raise ValueError("Unparsable url: the key and secret must be given as key:secret before the host")
+    # Checked here, not by Config: its message shows the host, and when a URL's host is missing, what follows the last
+    # "@" of the secret is taken for it.
+    name, sep, port = match["host"].rpartition(":")
+    if not _HOST_RE.match(name if sep and port.isdigit() else match["host"]):
+        raise ValueError("Unparsable url: the host is not a valid host name (the URL is not shown: it holds a secret)")
     return {
         "app_id": urllib.parse.unquote(match["app_id"]),
         "key": urllib.parse.unquote(key),

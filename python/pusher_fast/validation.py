@@ -7,7 +7,8 @@ message naming the problem. Messages match the official SDK's where its rule is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sized
 
 from pusher_fast import _native
 from pusher_fast._config import ensure_text
@@ -65,12 +66,20 @@ def validate_channel(channel: object, *, allow_server_to_user: bool = True) -> s
 
 
 def validate_channels(channels: object) -> list[str]:
-    """One channel name or a collection of 1 to 100 names, each valid."""
+    """One channel name or a collection of 1 to 100 names, each valid.
+
+    Of an iterator, at most one name past the limit is read, so an endless one is refused rather than read forever.
+    """
     if isinstance(channels, (str, bytes)):
         return [validate_channel(channels)]
     if isinstance(channels, dict) or not isinstance(channels, Iterable):
         raise TypeError("Expected a single or a list of channels")
-    names = [validate_channel(channel) for channel in channels]
+    if isinstance(channels, Sized):
+        names = [validate_channel(channel) for channel in channels]
+    else:
+        names = [validate_channel(channel) for channel in itertools.islice(channels, MAX_CHANNELS + 1)]
+        if len(names) > MAX_CHANNELS:
+            raise ValueError(f"Too many channels: more than {MAX_CHANNELS}, at most {MAX_CHANNELS} per event")
     _native.check_channel_count(len(names))
     return names
 
