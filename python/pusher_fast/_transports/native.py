@@ -63,6 +63,17 @@ def _closed() -> PusherClientClosed:
     return PusherClientClosed("the client is closed; create a new one")
 
 
+def _logged_result(request: PreparedRequest, completion: _native.Completion, started: float) -> dict[str, Any]:
+    """What ``request`` returns for ``completion`` (or the exception it raises), logged either way."""
+    try:
+        result = completion_result(f"{request.method} {request.path}", completion)
+    except Exception as exc:
+        log_outcome(request, exc, started)
+        raise
+    log_outcome(request, completion.status, started)
+    return result
+
+
 class NativeTransport:
     """``Pusher``'s default transport: requests sent by the calling thread, in Rust, without the GIL."""
 
@@ -107,13 +118,7 @@ class NativeTransport:
         if isinstance(outcome, dict):
             log_outcome(request, 200, started)
             return outcome
-        try:
-            result = completion_result(f"{request.method} {request.path}", outcome)
-        except Exception as exc:
-            log_outcome(request, exc, started)
-            raise
-        log_outcome(request, outcome.status, started)
-        return result
+        return _logged_result(request, outcome, started)
 
     def close(self) -> None:
         self._closed = True
@@ -248,13 +253,7 @@ class NativeAsyncTransport:
             state.futures.pop(request_id, None)
             sender.cancel(request_id)
             raise
-        try:
-            result = completion_result(f"{request.method} {request.path}", completion)
-        except Exception as exc:
-            log_outcome(request, exc, started)
-            raise
-        log_outcome(request, completion.status, started)
-        return result
+        return _logged_result(request, completion, started)
 
     async def aclose(self) -> None:
         self._closed = True
