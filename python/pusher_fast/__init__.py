@@ -8,7 +8,7 @@ pusher.trigger("my-channel", "my-event", {"message": "hello"})
 
 from __future__ import annotations
 
-from pusher_fast._bulk import BulkResult, FailedEvent
+from pusher_fast._bulk_result import BulkResult, FailedEvent
 from pusher_fast._client import AsyncPusher, Pusher
 from pusher_fast._request import PreparedRequest, RequestBuilder
 from pusher_fast._transports import parse_response

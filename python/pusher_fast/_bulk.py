@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pusher_fast import _native
+from pusher_fast._bulk_result import BulkResult, FailedEvent
 from pusher_fast._config import Config
 from pusher_fast._retry import RetryPolicy
 from pusher_fast._transports.base import TransportOptions
@@ -30,33 +31,6 @@ logger = logging.getLogger("pusher_fast")
 
 _CHUNK_SIZE = 512
 _RESULT_WAIT = 1.0
-
-
-@dataclass(frozen=True)
-class FailedEvent:
-    """An event that was not sent: its position in the stream, the event itself, and why."""
-
-    index: int
-    event: Any
-    error: BaseException
-
-
-@dataclass
-class BulkResult:
-    """The outcome of ``trigger_many``: every event is either counted in ``sent`` or listed in ``failed``."""
-
-    sent: int = 0
-    failed: list[FailedEvent] = field(default_factory=list)
-    requests: int = 0
-    """HTTP requests made (each carries up to 10 events)."""
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    @property
-    def total(self) -> int:
-        return self.sent + len(self.failed)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pusher_fast import _bulk
-from pusher_fast._bulk import BulkResult
+from pusher_fast._bulk_result import BulkResult
 from pusher_fast._config import DEFAULT_MAX_PAYLOAD_BYTES, Config, parse_pusher_url, read_url_from_env
 from pusher_fast._request import RequestBuilder, make_signer
 from pusher_fast._retry import RetryPolicy

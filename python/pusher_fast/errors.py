@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pusher_fast._bulk import BulkResult
+    from pusher_fast._bulk_result import BulkResult
 
 __all__ = [
     "PusherBadAuth",
