@@ -47,6 +47,9 @@ __all__ = ["AsyncHttpxTransport", "HttpxTransport"]
 _ASYNC_CONNECTIONS = 64
 """Connections of an async client per event loop (the native transport's number)."""
 
+_SIGNAL_CHECK_SECONDS = 0.1
+"""The longest single wait for a socket to become readable."""
+
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("pusher_fast_deadline", default=None)
 """The ``time.monotonic()`` by which the current request must be over."""
 
@@ -78,7 +81,17 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._backend = backend
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _bounded(timeout))
+        # Waited for in slices: CPython notices a signal between bytecodes, so a Ctrl-C that lands just before the
+        # socket's poll() would otherwise wait for the data or the whole timeout.
+        limit = _bounded(timeout)
+        end = None if limit is None else time.monotonic() + limit
+        while True:
+            left = _SIGNAL_CHECK_SECONDS if end is None else min(end - time.monotonic(), _SIGNAL_CHECK_SECONDS)
+            try:
+                return self._stream.read(max_bytes, max(left, 0.0001))
+            except httpcore.ReadTimeout:
+                if end is not None and time.monotonic() >= end:
+                    raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._stream.write(buffer, _bounded(timeout))
