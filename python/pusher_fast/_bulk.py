@@ -200,12 +200,20 @@ class _Publisher:
         return chunk.events[event_index - chunk.first_index]
 
     def _resolve(self, indices: list[int]) -> None:
+        # A request's events are in stream order, so when its first and last are in one chunk, all are: one update
+        # per request instead of one per event.
+        first = indices[0] // _CHUNK_SIZE
+        if first == indices[-1] // _CHUNK_SIZE:
+            self._release(first, len(indices))
+            return
         for event_index in indices:
-            chunk_id = event_index // _CHUNK_SIZE
-            chunk = self._chunks[chunk_id]
-            chunk.unresolved -= 1
-            if not chunk.unresolved:
-                del self._chunks[chunk_id]
+            self._release(event_index // _CHUNK_SIZE, 1)
+
+    def _release(self, chunk_id: int, items: int) -> None:
+        chunk = self._chunks[chunk_id]
+        chunk.unresolved -= items
+        if not chunk.unresolved:
+            del self._chunks[chunk_id]
 
 
 def publish(
