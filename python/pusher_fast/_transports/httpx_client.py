@@ -155,8 +155,25 @@ def _context(config: Config, options: TransportOptions) -> ssl.SSLContext | bool
         raise PusherConnectionError(f"TLS cannot be set up: {exc}") from None
 
 
-def _closed_while_in_flight(where: str) -> PusherConnectionError:
-    return PusherConnectionError(f"{where}: the client was closed while the request was in flight")
+@contextmanager
+def _failures_logged(
+    transport: HttpxTransport | AsyncHttpxTransport, request: PreparedRequest, started: float
+) -> Iterator[None]:
+    """Logs a failed request; a transport failure of a client closed meanwhile becomes "closed while in flight"."""
+    try:
+        yield
+    except PusherTransportError as exc:
+        error = exc
+        if transport._closed:
+            where = f"{request.method} {request.path}"
+            error = PusherConnectionError(f"{where}: the client was closed while the request was in flight")
+        log_outcome(request, error, started)
+        if error is exc:
+            raise
+        raise error from exc
+    except Exception as exc:
+        log_outcome(request, exc, started)
+        raise
 
 
 def _own_client(config: Config, options: TransportOptions, backend: _DeadlineBackend) -> httpx.Client:
@@ -232,23 +249,15 @@ class HttpxTransport:
         where = f"{request.method} {request.path}"
         token = _deadline.set(deadline)
         try:
-            with (
-                httpx_errors(where),
-                client.stream(
-                    request.method, request.url, content=request.body, headers=request.headers, timeout=timeout
-                ) as response,
-            ):
-                body = _read_capped(response, where)
-            result = parse_response(response.status_code, body, response.headers)
-        except PusherTransportError as exc:
-            error = _closed_while_in_flight(where) if self._closed else exc
-            log_outcome(request, error, started)
-            if error is exc:
-                raise
-            raise error from exc
-        except Exception as exc:
-            log_outcome(request, exc, started)
-            raise
+            with _failures_logged(self, request, started):
+                with (
+                    httpx_errors(where),
+                    client.stream(
+                        request.method, request.url, content=request.body, headers=request.headers, timeout=timeout
+                    ) as response,
+                ):
+                    body = _read_capped(response, where)
+                result = parse_response(response.status_code, body, response.headers)
         finally:
             _deadline.reset(token)
         log_outcome(request, response.status_code, started)
@@ -311,21 +320,12 @@ class AsyncHttpxTransport:
         client, room = await self._httpx()
         where = f"{request.method} {request.path}"
         timeout = self._config.timeout
-        try:
+        with _failures_logged(self, request, started):
             with _timeout_as_deadline(where, timeout):
                 left = max(deadline - time.monotonic(), 0.0)
                 exchange = self._exchange(client, request, where, room)
                 status, body, headers = await asyncio.wait_for(exchange, left)
             result = parse_response(status, body, headers)
-        except PusherTransportError as exc:
-            error = _closed_while_in_flight(where) if self._closed else exc
-            log_outcome(request, error, started)
-            if error is exc:
-                raise
-            raise error from exc
-        except Exception as exc:
-            log_outcome(request, exc, started)
-            raise
         log_outcome(request, status, started)
         return result
 
