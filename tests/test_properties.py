@@ -11,7 +11,9 @@ import copy
 import hashlib
 import hmac
 import json
+import math
 import re
+import struct
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -128,6 +130,27 @@ def test_trigger_matches_official(
     assert actual.path == expected.path
     assert actual.body == expected.body
     assert actual.query_params == expected.query_params
+
+
+def _float_of_bits(bits: int) -> float:
+    return float(struct.unpack("<d", struct.pack("<Q", bits))[0])
+
+
+# Every exponent, subnormals and the fixed/exponent notation edges included, not only hypothesis' favourite floats.
+any_finite_float = st.floats(allow_nan=False, allow_infinity=False) | st.integers(0, 2**64 - 1).map(
+    _float_of_bits
+).filter(math.isfinite)
+
+
+@settings(SETTINGS, max_examples=400)
+@given(values=st.lists(any_finite_float, min_size=1, max_size=50))
+def test_floats_are_written_as_json_dumps_writes_them(
+    clients: tuple[Any, pusher_fast.Pusher], values: list[float]
+) -> None:
+    # The core writes floats itself (shortest digits, Python's notation): the signed body must hold repr's digits.
+    _, ours = clients
+    body = json.loads(ours.prepare.trigger("c", "e", {"values": values}).body)
+    assert body["data"] == json.dumps({"values": values}, ensure_ascii=False)
 
 
 @SETTINGS

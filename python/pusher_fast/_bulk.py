@@ -1,9 +1,9 @@
 """The bulk publisher behind ``trigger_many``: a stream of events, packed and sent natively, with bounded memory.
 
 Events are read from the caller's iterable in chunks. The Rust core validates, serializes, encrypts and packs them
-into ``batch_events`` requests of ten, one lane per channel hash (so each channel's events keep their order), and
-signs them; the native sender keeps one request in flight per lane. Every event ends up either counted as sent or
-listed as failed with the exception that stopped it.
+into ``batch_events`` requests of ten, one lane per channel hash (so each channel's events keep their order); the
+native sender signs each request on its own thread and keeps one in flight per lane. Every event ends up either
+counted as sent or listed as failed with the exception that stopped it (each request holds its events until then).
 """
 
 from __future__ import annotations
@@ -61,17 +61,6 @@ class Stopped(Exception):
     """The caller stopped the run (an asyncio cancellation); nothing more is read or sent."""
 
 
-class _Chunk:
-    """Events read together; kept until every item packed from them is resolved, for ``FailedEvent.event``."""
-
-    __slots__ = ("events", "first_index", "unresolved")
-
-    def __init__(self, events: list[Any], first_index: int, items: int) -> None:
-        self.events = events
-        self.first_index = first_index
-        self.unresolved = items
-
-
 class _Publisher:
     """One ``trigger_many`` run: reads, packs, submits and accounts."""
 
@@ -90,11 +79,11 @@ class _Publisher:
         self._packer = _native.BulkPacker(options.max_in_flight)
         self._max_queued = options.queue_bound
         self.result = BulkResult()
-        self._chunks: dict[int, _Chunk] = {}
         self._copies: dict[int, int] = {}  # multi-channel events: event index -> copies not yet resolved
         self._failed: set[int] = set()
-        self._in_flight: dict[int, tuple[str, list[int]]] = {}
+        self._in_flight: dict[int, _native.PackedRequest] = {}
         self._next_request = 0
+        self._endpoint = ""  # "POST /apps/{id}/batch_events", named by failures
 
     def run(self, events: Iterable[Mapping[str, Any]]) -> BulkResult:
         iterator: Iterator[Mapping[str, Any]] = iter(events)
@@ -124,10 +113,6 @@ class _Publisher:
         if not events:
             return
         requests, failures, multi = self._packer.pack(self._signer, events, first_index, int(time.time()))
-        items = len(events) - len(failures) + sum(copies - 1 for _, copies in multi)
-        chunk_id = first_index // _CHUNK_SIZE
-        if items:
-            self._chunks[chunk_id] = _Chunk(events, first_index, items)
         for event_index, error in failures:
             self._fail(event_index, events[event_index - first_index], error)
         self._copies.update(multi)
@@ -143,14 +128,16 @@ class _Publisher:
         self._collect(self._queue.wait(_RESULT_WAIT))
 
     def _submit(self, requests: list[_native.PackedRequest]) -> None:
+        in_flight = self._in_flight
         for request in requests:
-            # At most max_queued requests are handed over and not yet finished: memory stays bounded.
-            while len(self._in_flight) >= self._max_queued:
+            # At most max_queued requests are handed over and not yet finished: memory stays bounded (a request holds
+            # its events, for the failures to name them).
+            while len(in_flight) >= self._max_queued:
                 self._wait()
             request_id = self._next_request
-            self._next_request += 1
-            self._in_flight[request_id] = (request.path_and_query.partition("?")[0], request.event_indices)
-            self._sender.submit(request_id, request.lane, "POST", request.path_and_query, request.body, self._queue)
+            self._next_request = request_id + 1
+            in_flight[request_id] = request
+            self._sender.submit_packed(request_id, request, self._queue)
             self.result.requests += 1
         self._collect(self._queue.take())
 
@@ -161,23 +148,24 @@ class _Publisher:
 
     def _collect(self, results: list[_native.Completion]) -> None:
         for completion in results:
-            path, indices = self._in_flight.pop(completion.request_id)
+            request = self._in_flight.pop(completion.request_id)
+            if not self._endpoint:
+                self._endpoint = f"POST {request.path}"
             try:
                 # What trigger_batch would return or raise for the same answer: a 2xx whose body is not a JSON
                 # object fails its events too (never resent: the server said 2xx).
-                completion_result(f"POST {path}", completion)
+                completion_result(self._endpoint, completion)
             except (PusherHTTPError, PusherTransportError) as exception:
-                for event_index in indices:
-                    self._fail(event_index, self._event(event_index), exception)
+                for event_index, event in zip(request.event_indices, request.events):
+                    self._fail(event_index, event, exception)
             else:
-                self._sent(indices)
-            self._resolve(indices)
+                self._sent(request)
 
-    def _sent(self, indices: list[int]) -> None:
+    def _sent(self, request: _native.PackedRequest) -> None:
         if not self._copies and not self._failed:
-            self.result.sent += len(indices)
+            self.result.sent += len(request)
             return
-        for event_index in indices:
+        for event_index in request.event_indices:
             remaining = self._copies.get(event_index)
             if remaining is not None:
                 if remaining > 1:
@@ -194,26 +182,6 @@ class _Publisher:
         self._failed.add(event_index)
         self._copies.pop(event_index, None)
         self.result.failed.append(FailedEvent(event_index, event, error))
-
-    def _event(self, event_index: int) -> Any:
-        chunk = self._chunks[event_index // _CHUNK_SIZE]
-        return chunk.events[event_index - chunk.first_index]
-
-    def _resolve(self, indices: list[int]) -> None:
-        # A request's events are in stream order, so when its first and last are in one chunk, all are: one update
-        # per request instead of one per event.
-        first = indices[0] // _CHUNK_SIZE
-        if first == indices[-1] // _CHUNK_SIZE:
-            self._release(first, len(indices))
-            return
-        for event_index in indices:
-            self._release(event_index // _CHUNK_SIZE, 1)
-
-    def _release(self, chunk_id: int, items: int) -> None:
-        chunk = self._chunks[chunk_id]
-        chunk.unresolved -= items
-        if not chunk.unresolved:
-            del self._chunks[chunk_id]
 
 
 def publish(

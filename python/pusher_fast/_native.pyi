@@ -288,21 +288,35 @@ def loads_json(body: bytes) -> Any:
 
 @final
 class PackedRequest:
-    """The signed ``batch_events`` request of one packed batch, ready for ``NativeSender.submit``."""
+    """The ``batch_events`` request of one packed batch, ready for ``NativeSender.submit_packed``, which signs it on
+    the sender's thread."""
 
     @property
     def lane(self) -> int:
         """The lane of the batch's channels."""
 
     @property
-    def path_and_query(self) -> str:
-        """``/apps/{id}/batch_events?{signed query}``."""
+    def path(self) -> str:
+        """``/apps/{id}/batch_events``."""
 
     @property
-    def body(self) -> bytes: ...
+    def path_and_query(self) -> str:
+        """``/apps/{id}/batch_events?{signed query}``, signed when read, with the time of packing."""
+
+    @property
+    def body(self) -> bytes:
+        """A copy of the body (the sender reads it without one)."""
+
     @property
     def event_indices(self) -> list[int]:
-        """The stream positions of the batch's events, in order."""
+        """The stream positions of the batch's events, in order (a multi-channel event's items share one)."""
+
+    @property
+    def events(self) -> list[Any]:
+        """The events themselves, as the caller gave them, in the same order."""
+
+    def __len__(self) -> int:
+        """How many items (events on one channel each) the batch holds."""
 
 @final
 class BulkPacker:
@@ -447,6 +461,10 @@ class NativeSender:
         self, request_id: int, lane: int | None, method: str, target: str, body: bytes, queue: CompletionQueue
     ) -> None:
         """Queue a request; its ``Completion`` goes to ``queue``. Never waits."""
+
+    def submit_packed(self, request_id: int, request: PackedRequest, queue: CompletionQueue) -> None:
+        """Queue a bulk packer's request on its lane, to be signed on the sender's thread; its ``Completion`` goes to
+        ``queue``. Never waits."""
 
     def submit_many(self, requests: list[tuple[int, str, str, bytes]], queue: CompletionQueue) -> None:
         """Queue ``(request_id, method, target, body)`` requests on a pool, waking its thread once for all of them;

@@ -3,11 +3,13 @@
 //! Every channel is assigned to one lane by a hash of its name; a lane's requests are sent one
 //! after another, so the events of one channel arrive in the order they were submitted while
 //! different lanes proceed in parallel. Items wait in their lane until ten are there (a full
-//! batch) or the stream ends.
+//! batch) or the stream ends; the body is written item by item, so a full batch only needs
+//! signing.
 
 use crate::error::Error;
 use crate::limits::MAX_BATCH_SIZE;
-use crate::request::BulkItem;
+use crate::request::BulkEvent;
+use crate::text::TextBuf;
 
 /// The keys a bulk event may have.
 pub const EVENT_KEYS: [&str; 5] = ["channel", "channels", "name", "data", "socket_id"];
@@ -90,22 +92,60 @@ pub fn is_event_key(key: &str) -> bool {
     EVENT_KEYS.contains(&key)
 }
 
-/// Items grouped into per-lane batches.
-pub struct Packer {
-    lanes: Vec<Vec<BulkItem>>,
+/// Bulk events packed into per-lane `batch_events` bodies, written as they come: an event is
+/// copied into its lane's body once, and nothing is allocated per event. Each item carries a tag
+/// `T` of the caller's (where the event came from), given back with its batch.
+pub struct Packer<T> {
+    lanes: Vec<LaneBatch<T>>,
 }
 
-/// A full (or final) batch of one lane.
+/// The batch a lane is filling: its body so far and the tags of its items.
+struct LaneBatch<T> {
+    body: TextBuf,
+    tags: Vec<T>,
+    /// The size of the lane's last full body: the next one starts with room for as much.
+    capacity: usize,
+}
+
+const BODY_START: &str = "{\"batch\": [";
+const BODY_END: &str = "]}";
+
+impl<T> LaneBatch<T> {
+    fn new(capacity: usize) -> Self {
+        let mut body = TextBuf::with_capacity(capacity);
+        body.push_str(BODY_START);
+        Self {
+            body,
+            tags: Vec::with_capacity(MAX_BATCH_SIZE),
+            capacity,
+        }
+    }
+
+    fn take(&mut self, lane: usize) -> PackedBatch<T> {
+        self.body.push_str(BODY_END);
+        self.capacity = self.capacity.max(self.body.len());
+        let full = std::mem::replace(self, Self::new(self.capacity));
+        PackedBatch {
+            lane,
+            body: full.body.into_bytes(),
+            tags: full.tags,
+        }
+    }
+}
+
+/// A full (or final) batch of one lane: a complete `batch_events` body of 1 to 10 items.
 #[derive(Debug, PartialEq, Eq)]
-pub struct PackedBatch {
+pub struct PackedBatch<T> {
     pub lane: usize,
-    pub items: Vec<BulkItem>,
+    pub body: Vec<u8>,
+    /// The tag of each item, in order.
+    pub tags: Vec<T>,
 }
 
 /// FNV-1a: stable across runs and platforms, cheap for short names, evenly spread.
-fn lane_of(channel: &str, lanes: usize) -> usize {
+fn lane_of(channel: &[u8], lanes: usize) -> usize {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in channel.bytes() {
+    for &byte in channel {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -113,11 +153,11 @@ fn lane_of(channel: &str, lanes: usize) -> usize {
     (hash % lanes as u64) as usize
 }
 
-impl Packer {
+impl<T> Packer<T> {
     /// A packer over `lanes` lanes (at least one).
     pub fn new(lanes: usize) -> Self {
         Self {
-            lanes: (0..lanes.max(1)).map(|_| Vec::new()).collect(),
+            lanes: (0..lanes.max(1)).map(|_| LaneBatch::new(1024)).collect(),
         }
     }
 
@@ -125,49 +165,71 @@ impl Packer {
         self.lanes.len()
     }
 
-    /// Adds an item to its channel's lane; returns that lane's batch once it holds ten.
-    pub fn push(&mut self, item: BulkItem) -> Option<PackedBatch> {
-        let lane = lane_of(&item.channel, self.lanes.len());
-        let pending = &mut self.lanes[lane];
-        pending.push(item);
-        (pending.len() == MAX_BATCH_SIZE).then(|| PackedBatch {
-            lane,
-            items: std::mem::replace(pending, Vec::with_capacity(MAX_BATCH_SIZE)),
-        })
+    /// Writes the items of `event`, one per channel, each into its channel's lane and tagged
+    /// with a call of `tag`; a lane's batch goes to `full` once it holds ten.
+    pub fn push(
+        &mut self,
+        event: &BulkEvent<'_>,
+        mut tag: impl FnMut() -> T,
+        full: &mut Vec<PackedBatch<T>>,
+    ) {
+        for channel in event.channels {
+            let lane = lane_of(channel.as_bytes(), self.lanes.len());
+            let batch = &mut self.lanes[lane];
+            if !batch.tags.is_empty() {
+                batch.body.push_str(", ");
+            }
+            event.write_item(channel, &mut batch.body);
+            batch.tags.push(tag());
+            if batch.tags.len() == MAX_BATCH_SIZE {
+                full.push(batch.take(lane));
+            }
+        }
     }
 
     /// The partly filled batches, lane by lane; the packer is empty afterwards.
-    pub fn flush(&mut self) -> Vec<PackedBatch> {
+    pub fn flush(&mut self) -> Vec<PackedBatch<T>> {
         self.lanes
             .iter_mut()
             .enumerate()
-            .filter(|(_, pending)| !pending.is_empty())
-            .map(|(lane, pending)| PackedBatch {
-                lane,
-                items: std::mem::take(pending),
-            })
+            .filter(|(_, batch)| !batch.tags.is_empty())
+            .map(|(lane, batch)| batch.take(lane))
             .collect()
     }
 
     /// How many items wait in partly filled batches.
     pub fn pending(&self) -> usize {
-        self.lanes.iter().map(Vec::len).sum()
+        self.lanes.iter().map(|batch| batch.tags.len()).sum()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::EventDataBuf;
+    use crate::request::{AppCredentials, EventData, TriggerEvent};
+    use crate::text::Text;
 
-    fn item(index: u64, channel: &str) -> BulkItem {
-        BulkItem {
-            event_index: index,
-            channel: channel.to_owned(),
-            name: "e".into(),
-            data: EventDataBuf::Text(index.to_string().into()),
+    fn app() -> AppCredentials {
+        AppCredentials::new("1".into(), "key".into(), b"secret", None, 10_240)
+    }
+
+    /// Packs the event `{"channel(s)": channels, "name": "e", "data": "<index>"}`.
+    fn push(
+        packer: &mut Packer<u64>,
+        index: u64,
+        channels: &[&str],
+        full: &mut Vec<PackedBatch<u64>>,
+    ) {
+        let channels: Vec<&Text> = channels.iter().map(|name| Text::new(name)).collect();
+        let data = index.to_string();
+        let event = TriggerEvent {
+            channels: &channels,
+            name: Text::new("e"),
+            data: EventData::Text(Text::new(&data)),
             socket_id: None,
-        }
+            info: None,
+        };
+        packer.push(&app().bulk_event(&event).unwrap(), || index, full);
     }
 
     fn members(keys: &[&'static str]) -> EventMembers<&'static str> {
@@ -220,9 +282,9 @@ mod tests {
     fn a_channel_always_maps_to_the_same_lane() {
         for lanes in [1, 2, 7, 16, 64] {
             for name in ["a", "orders", "presence-room-42", "é"] {
-                let lane = lane_of(name, lanes);
+                let lane = lane_of(name.as_bytes(), lanes);
                 assert!(lane < lanes);
-                assert_eq!(lane, lane_of(name, lanes));
+                assert_eq!(lane, lane_of(name.as_bytes(), lanes));
             }
         }
     }
@@ -232,7 +294,7 @@ mod tests {
         let lanes = 16;
         let mut used = vec![0usize; lanes];
         for index in 0..1600 {
-            used[lane_of(&format!("channel-{index}"), lanes)] += 1;
+            used[lane_of(format!("channel-{index}").as_bytes(), lanes)] += 1;
         }
         assert!(
             used.iter().all(|&count| (50..150).contains(&count)),
@@ -245,30 +307,63 @@ mod tests {
         let mut packer = Packer::new(4);
         let mut batches = Vec::new();
         for index in 0..25 {
-            batches.extend(packer.push(item(index, "same-channel")));
+            push(&mut packer, index, &["same-channel"], &mut batches);
         }
         assert_eq!(batches.len(), 2);
         assert_eq!(packer.pending(), 5);
         let rest = packer.flush();
         assert_eq!(rest.len(), 1);
         assert_eq!(packer.pending(), 0);
-        let order: Vec<u64> = batches
+        assert!(packer.flush().is_empty());
+        let all: Vec<&PackedBatch<u64>> = batches.iter().chain(&rest).collect();
+        let order: Vec<u64> = all
             .iter()
-            .chain(&rest)
-            .flat_map(|batch| batch.items.iter().map(|item| item.event_index))
+            .flat_map(|batch| batch.tags.iter().copied())
             .collect();
         assert_eq!(order, (0..25).collect::<Vec<_>>());
-        assert!(batches
-            .iter()
-            .chain(&rest)
-            .all(|batch| batch.lane == batches[0].lane));
+        assert!(all.iter().all(|batch| batch.lane == batches[0].lane));
+        for batch in all {
+            let items: Vec<String> = batch
+                .tags
+                .iter()
+                .map(|index| {
+                    format!(r#"{{"channel": "same-channel", "name": "e", "data": "{index}"}}"#)
+                })
+                .collect();
+            let expected = format!(r#"{{"batch": [{}]}}"#, items.join(", "));
+            assert_eq!(String::from_utf8(batch.body.clone()).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn a_multi_channel_event_gives_one_item_per_channel_in_each_lane() {
+        let mut packer = Packer::new(16);
+        let mut full = Vec::new();
+        let channels = ["a", "b", "c"];
+        push(&mut packer, 7, &channels, &mut full);
+        assert!(full.is_empty());
+        assert_eq!(packer.pending(), 3);
+        let batches = packer.flush();
+        let mut bodies: Vec<(usize, String)> = Vec::new();
+        for batch in &batches {
+            assert!(batch.tags.iter().all(|index| *index == 7));
+            bodies.push((batch.lane, String::from_utf8(batch.body.clone()).unwrap()));
+        }
+        for channel in channels {
+            let item = format!(r#"{{"channel": "{channel}", "name": "e", "data": "7"}}"#);
+            let lane = lane_of(channel.as_bytes(), 16);
+            let (_, body) = bodies.iter().find(|(at, _)| *at == lane).unwrap();
+            assert!(body.contains(&item), "{body}");
+        }
     }
 
     #[test]
     fn zero_lanes_means_one() {
         let mut packer = Packer::new(0);
         assert_eq!(packer.lane_count(), 1);
-        assert!(packer.push(item(0, "a")).is_none());
+        let mut full = Vec::new();
+        push(&mut packer, 0, &["a"], &mut full);
+        assert!(full.is_empty());
         assert_eq!(packer.flush().len(), 1);
     }
 }

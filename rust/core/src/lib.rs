@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bulk;
 pub mod crypto;
 pub mod error;
+pub mod float_text;
 pub mod json_read;
 pub mod json_text;
 pub mod limits;

@@ -68,34 +68,6 @@ pub enum EventData<'a> {
     Literal(&'a JsonLiteral),
 }
 
-/// Event data, already serialized, owned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EventDataBuf {
-    Text(TextBuf),
-    Literal(JsonLiteral),
-}
-
-impl EventDataBuf {
-    pub fn as_data(&self) -> EventData<'_> {
-        match self {
-            Self::Text(text) => EventData::Text(text),
-            Self::Literal(literal) => EventData::Literal(literal),
-        }
-    }
-
-    /// The size the API counts.
-    pub fn len(&self) -> usize {
-        match self {
-            Self::Text(text) => text.len(),
-            Self::Literal(literal) => literal.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 /// Event data as sent: its text (encrypted where it had to be) or its literal.
 enum Payload<'a> {
     Text(Cow<'a, Text>),
@@ -107,13 +79,6 @@ impl Payload<'_> {
         match self {
             Self::Text(text) => object.string(key, text, Escape::Ascii),
             Self::Literal(literal) => object.raw(key, literal.literal()),
-        }
-    }
-
-    fn to_owned_data(&self) -> EventDataBuf {
-        match self {
-            Self::Text(text) => EventDataBuf::Text(text.to_text_buf()),
-            Self::Literal(literal) => EventDataBuf::Literal((*literal).clone()),
         }
     }
 }
@@ -172,19 +137,28 @@ impl BatchField {
     }
 }
 
-/// One event on one channel, validated, data final (encrypted where the channel asks for it):
-/// what the bulk publisher packs into `batch_events` requests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BulkItem {
-    /// Position of the event in the caller's stream; a multi-channel event gives one item per
-    /// channel, all with the same index.
-    pub event_index: u64,
-    /// A valid channel name, hence ASCII.
-    pub channel: String,
-    pub name: TextBuf,
-    pub data: EventDataBuf,
-    /// A valid socket id, hence ASCII.
-    pub socket_id: Option<String>,
+/// A bulk event, checked, its data final (encrypted where its channel asks for it): what the bulk
+/// packer writes into `batch_events` bodies, one item per channel.
+pub struct BulkEvent<'a> {
+    pub channels: &'a [&'a Text],
+    name: &'a Text,
+    data: Payload<'a>,
+    socket_id: Option<&'a Text>,
+}
+
+impl BulkEvent<'_> {
+    /// Appends the item of this event on `channel` (one of its channels) as a `batch_events`
+    /// body lists it: `{"channel": ..., "name": ..., "data": ...[, "socket_id": ...]}`.
+    pub fn write_item(&self, channel: &Text, body: &mut TextBuf) {
+        let mut object = ObjectWriter::open(body);
+        object.string("channel", channel, Escape::Ascii);
+        object.string("name", self.name, Escape::Ascii);
+        self.data.write(&mut object, "data");
+        if let Some(socket_id) = self.socket_id {
+            object.string("socket_id", socket_id, Escape::Ascii);
+        }
+        object.close();
+    }
 }
 
 /// A member's value in a batch event: text, or (for `data`) event data.
@@ -330,55 +304,20 @@ impl AppCredentials {
         Ok(())
     }
 
-    /// The items of one bulk event: one per channel, each validated and with its final data.
-    pub fn bulk_items(
-        &self,
-        event_index: u64,
-        event: &TriggerEvent<'_>,
-    ) -> Result<Vec<BulkItem>, Error> {
-        // A multi-channel event cannot hold an encrypted channel, so the data is shared.
-        let data = self.checked_payload(event)?;
-        let ascii = |text: &Text| text.to_str().unwrap_or_default().to_owned();
-        Ok(event
-            .channels
-            .iter()
-            .map(|channel| BulkItem {
-                event_index,
-                channel: ascii(channel),
-                name: event.name.to_text_buf(),
-                data: data.to_owned_data(),
-                socket_id: event.socket_id.map(ascii),
-            })
-            .collect())
+    /// Checks a bulk event as a `trigger` of it would be checked; its data is shared by the
+    /// items of all its channels (a multi-channel event cannot hold an encrypted channel).
+    pub fn bulk_event<'a>(&self, event: &TriggerEvent<'a>) -> Result<BulkEvent<'a>, Error> {
+        Ok(BulkEvent {
+            channels: event.channels,
+            name: event.name,
+            data: self.checked_payload(event)?,
+            socket_id: event.socket_id,
+        })
     }
 
-    /// The signed `batch_events` request of up to 10 already validated items.
-    pub fn batch_of_items(&self, items: &[BulkItem], timestamp: i64) -> Result<SignedPost, Error> {
-        validate::batch_size(items.len())?;
-        let capacity: usize = items
-            .iter()
-            .map(|item| 64 + item.channel.len() + item.name.len() + item.data.len() * 2)
-            .sum();
-        let mut body = TextBuf::with_capacity(16 + capacity);
-        body.push_str("{\"batch\": [");
-        for (index, item) in items.iter().enumerate() {
-            if index > 0 {
-                body.push_str(", ");
-            }
-            let mut object = ObjectWriter::open(&mut body);
-            object.string("channel", Text::new(&item.channel), Escape::Ascii);
-            object.string("name", &item.name, Escape::Ascii);
-            match &item.data {
-                EventDataBuf::Text(text) => object.string("data", text, Escape::Ascii),
-                EventDataBuf::Literal(literal) => object.raw("data", literal.literal()),
-            }
-            if let Some(socket_id) = &item.socket_id {
-                object.string("socket_id", Text::new(socket_id), Escape::Ascii);
-            }
-            object.close();
-        }
-        body.push_str("]}");
-        Ok(self.post(PostEndpoint::BatchEvents, body.into_bytes(), timestamp))
+    /// The signed `batch_events` request of a complete body (the bulk packer's).
+    pub fn batch_events_post(&self, body: Vec<u8>, timestamp: i64) -> SignedPost {
+        self.post(PostEndpoint::BatchEvents, body, timestamp)
     }
 
     /// Checks an event's channels, name and socket id, and returns its data as sent.

@@ -217,18 +217,27 @@ fn batch_errors_name_the_event() {
 }
 
 #[test]
-fn bulk_items_are_one_per_channel_and_signed_in_batches() {
+fn bulk_events_are_checked_and_written_item_by_item() {
     let creds = credentials(None);
     let channels = [t("a"), t("b")];
     let mut multi = event(&channels, "d");
     multi.socket_id = Some(t("1.2"));
-    let items = creds.bulk_items(7, &multi).unwrap();
-    assert_eq!(items.len(), 2);
-    assert_eq!((items[1].event_index, items[1].channel.as_str()), (7, "b"));
-    let post = creds.batch_of_items(&items, 1).unwrap();
+    let bulk = creds.bulk_event(&multi).unwrap();
+    let mut body = TextBuf::default();
+    for (index, channel) in bulk.channels.iter().enumerate() {
+        if index > 0 {
+            body.push_str(", ");
+        }
+        bulk.write_item(channel, &mut body);
+    }
     assert_eq!(
-        body(&post),
-        r#"{"batch": [{"channel": "a", "name": "my-event", "data": "d", "socket_id": "1.2"}, {"channel": "b", "name": "my-event", "data": "d", "socket_id": "1.2"}]}"#
+        body.as_bytes(),
+        br#"{"channel": "a", "name": "my-event", "data": "d", "socket_id": "1.2"}, {"channel": "b", "name": "my-event", "data": "d", "socket_id": "1.2"}"#
     );
+    let post = creds.batch_events_post(b"{}".to_vec(), 1);
     assert_eq!(post.endpoint, PostEndpoint::BatchEvents);
+    assert_eq!(post.body, b"{}");
+
+    let bad = [t("a"), t("bad channel")];
+    assert!(creds.bulk_event(&event(&bad, "d")).is_err());
 }

@@ -19,6 +19,7 @@ use crypto_secretbox::aead::{Aead, KeyInit};
 use crypto_secretbox::{Nonce, XSalsa20Poly1305};
 use libfuzzer_sys::fuzz_target;
 use md5::{Digest, Md5};
+use pusher_fast_core::bulk::Packer;
 use pusher_fast_core::request::{
     AppCredentials, BatchField, EventData, PostEndpoint, SignedPost, TriggerEvent,
 };
@@ -320,29 +321,30 @@ fuzz_target!(|input: &[u8]| {
         }
     }
 
-    // bulk: the items of one event, then a batch of up to ten of them.
-    match app.bulk_items(7, &event) {
+    // bulk: the items of one event packed on one lane, then its first batch of up to ten.
+    match app.bulk_event(&event) {
         Err(error) => assert!(!expected_ok, "bulk refused: {error}"),
-        Ok(items) => {
+        Ok(bulk) => {
             assert!(expected_ok, "bulk accepted");
-            assert_eq!(items.len(), channels.len());
-            let first = &items[..items.len().min(10)];
-            let post = app
-                .batch_of_items(first, timestamp)
-                .expect("valid items batch");
+            let mut packer = Packer::new(1);
+            let mut batches = Vec::new();
+            let mut next = 0usize;
+            let tag = || {
+                next += 1;
+                next - 1
+            };
+            packer.push(&bulk, tag, &mut batches);
+            batches.extend(packer.flush());
+            let items: usize = batches.iter().map(|batch| batch.tags.len()).sum();
+            assert_eq!(items, channels.len());
+            let first = &batches[0];
+            let count = channels.len().min(10);
+            assert_eq!(first.tags, (0..count).collect::<Vec<_>>());
+            let post = app.batch_events_post(first.body.clone(), timestamp);
             check_post(&post, &app, &app_id, PostEndpoint::BatchEvents, secret);
             let mut expected = Template::default();
             expected.bytes(b"{\"batch\": [");
-            for (index, (item, channel)) in first.iter().zip(&channels).enumerate() {
-                assert_eq!(
-                    (item.event_index, item.channel.as_bytes()),
-                    (7, channel.bytes())
-                );
-                assert_eq!(item.name.as_bytes(), name.bytes());
-                assert_eq!(
-                    item.socket_id.as_deref().map(str::as_bytes),
-                    socket_id.map(PyText::bytes)
-                );
+            for (index, channel) in channels[..count].iter().enumerate() {
                 if index > 0 {
                     expected.bytes(b", ");
                 }

@@ -10,6 +10,7 @@
 //! it reads, and `json.loads` itself for the rest (other encodings, deep nesting, invalid text),
 //! whose `RecursionError` becomes the `ValueError` of any other unreadable text.
 
+use pusher_fast_core::float_text::FloatRepr;
 use pusher_fast_core::json_read::{self, Builder};
 use pusher_fast_core::json_text::JsonWrite;
 use pusher_fast_core::text::Text;
@@ -61,9 +62,7 @@ fn write_nested<W: JsonWrite>(
                 "-Infinity"
             });
         } else {
-            // float.__repr__ is what json writes; reproducing its shortest-repr rules is not
-            // worth the risk of a single differing digit in a signed body.
-            out.token(&value.repr()?.to_cow()?);
+            out.token(FloatRepr::new(number).as_str());
         }
     } else if let Ok(list) = value.cast_exact::<PyList>() {
         return write_array(out, list.iter(), depth);

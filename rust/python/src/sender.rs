@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::PyBytes;
 
+use crate::bulk::PackedRequest;
 use crate::errors::NativeResult;
 use crate::tls::TlsConfig;
 
@@ -241,6 +242,24 @@ impl NativeSender {
     ) -> NativeResult<()> {
         self.inner
             .submit(request_id, lane, &method, &target, body, &queue.inner)?;
+        Ok(())
+    }
+
+    /// Queue a ``PackedRequest`` of the bulk packer on its lane (``POST``); its ``Completion``
+    /// goes to ``queue``. Never waits.
+    fn submit_packed(
+        &self,
+        request_id: u64,
+        request: &PackedRequest,
+        queue: &CompletionQueue,
+    ) -> NativeResult<()> {
+        self.inner.submit_later(
+            request_id,
+            request.lane(),
+            "POST",
+            request.later(),
+            &queue.inner,
+        )?;
         Ok(())
     }
 

@@ -3,6 +3,8 @@
 //! authorization rules, and returns their results as Python values: `trigger` and `batch` return
 //! the finished `PreparedRequest`, signed with the clock read here.
 
+use std::sync::Arc;
+
 use pusher_fast_core::auth::{self, ChannelData, UserData};
 use pusher_fast_core::json_text::{Escape, JsonLiteral, JsonText, LiteralWriter};
 use pusher_fast_core::limits::MAX_BATCH_SIZE;
@@ -74,7 +76,8 @@ impl BatchValue for BatchMember<'_> {
 /// `events` and `batch_events` requests in one call each.
 #[pyclass(frozen, module = "pusher_fast._native")]
 pub(crate) struct Signer {
-    pub(crate) app: AppCredentials,
+    /// Shared with the bulk publisher's requests, which the sender's thread signs.
+    pub(crate) app: Arc<AppCredentials>,
     /// Serializes what the Rust writer cannot (or every value, with a custom encoder):
     /// `dumps(value) -> str`, i.e. `json.dumps(value, cls=..., ensure_ascii=False)`.
     dumps: Py<PyAny>,
@@ -120,7 +123,7 @@ impl Signer {
     }
 
     /// [`Self::data_value`], writing a literal into `spare`'s memory when it holds a buffer.
-    fn data_value_reusing<'py>(
+    pub(crate) fn data_value_reusing<'py>(
         &self,
         data: &Bound<'py, PyAny>,
         encrypted: bool,
@@ -324,7 +327,7 @@ impl Signer {
         let events_path = path(PostEndpoint::Events);
         let batch_events_path = path(PostEndpoint::BatchEvents);
         Self {
-            app,
+            app: Arc::new(app),
             dumps,
             dumps_ascii,
             custom_encoder,

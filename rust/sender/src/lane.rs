@@ -142,8 +142,12 @@ impl Lane {
     }
 
     pub(crate) async fn run(mut self) {
-        while let Some(request) = self.receiver.recv().await {
+        while let Some(mut request) = self.receiver.recv().await {
             let mut in_flight = InFlight::new(&request);
+            if let Err(failure) = request.make_ready(&self.settings.route) {
+                in_flight.complete(Completion::failed(request.id, 0, failure));
+                continue;
+            }
             let settings = Arc::clone(&self.settings);
             let completion = execute(
                 &settings,
@@ -366,7 +370,7 @@ async fn send_on(
         };
         match exchange(
             &mut current,
-            &request.bytes,
+            request.bytes(),
             settings.max_body,
             authority,
             phase,

@@ -64,7 +64,7 @@ pub use call::CallClient;
 pub use failure::{Failure, FailureKind};
 pub use http1::Response;
 pub use options::{Options, ProxyChoice, SenderError, MAX_LANES};
-pub use queue::{Completion, CompletionQueue, Request};
+pub use queue::{Completion, CompletionQueue, LaterRequest, Request};
 pub use rustls::ClientConfig;
 pub use sender::Sender;
 pub use tls::{client_config, Roots, TlsSetupError};

@@ -6,16 +6,44 @@
 //! asyncio loop collects them on its own thread without a helper thread and without the runtime
 //! thread ever touching Python.
 
+use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::failure::Failure;
+use crate::failure::{Failure, FailureKind};
+use crate::route::Route;
 
-/// One request to send: the complete bytes, where its answer goes, and its deadline.
+/// A request whose target and body the runtime thread makes when a lane takes it, so that work
+/// such as signing the body stays off the thread that submits it.
+pub trait LaterRequest: Send + Sync + 'static {
+    /// The request target: `/path?query`, printable ASCII.
+    fn target(&self) -> String;
+    fn body(&self) -> &[u8];
+}
+
+/// What a request sends.
+pub(crate) enum Wire {
+    /// The complete request: head and body.
+    Ready(Vec<u8>),
+    /// `method` and what a [`LaterRequest`] makes, put together when a lane takes the request.
+    Later(&'static str, Box<dyn LaterRequest>),
+}
+
+impl fmt::Debug for Wire {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ready(bytes) => write!(f, "Ready({} bytes)", bytes.len()),
+            Self::Later(method, _) => write!(f, "Later({method})"),
+        }
+    }
+}
+
+/// One request to send: its bytes (or how to make them), where its answer goes, and its
+/// deadline.
 #[derive(Debug)]
 pub struct Request {
     pub id: u64,
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) wire: Wire,
     /// A GET may be sent once more when a reused connection closed without answering.
     pub(crate) idempotent: bool,
     /// When the first attempt must be over: set at submission for a pool (time queued counts,
@@ -23,6 +51,31 @@ pub struct Request {
     /// (its channel's earlier requests go first by design).
     pub(crate) deadline: Option<Instant>,
     pub(crate) sink: Arc<CompletionQueue>,
+}
+
+impl Request {
+    /// Makes the bytes of a [`Wire::Later`] request; a made target the route refuses fails the
+    /// request.
+    pub(crate) fn make_ready(&mut self, route: &Route) -> Result<(), Failure> {
+        if let Wire::Later(method, later) = &self.wire {
+            let bytes = route
+                .request_bytes(method, &later.target(), later.body())
+                .map_err(|error| {
+                    Failure::new(FailureKind::Protocol, format!("cannot send it: {error}"))
+                })?;
+            self.wire = Wire::Ready(bytes);
+        }
+        Ok(())
+    }
+
+    /// The complete request; empty until [`Self::make_ready`] for a [`Wire::Later`] one (lanes
+    /// make every request ready before sending it, and pools only take ready ones).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        match &self.wire {
+            Wire::Ready(bytes) => bytes,
+            Wire::Later(..) => &[],
+        }
+    }
 }
 
 /// A finished request.

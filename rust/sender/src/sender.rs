@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::lane::{Cancelled, InFlight, Lane, Pool, Settings};
 use crate::options::{invalid, Options, SenderError};
-use crate::queue::{CompletionQueue, Request};
+use crate::queue::{CompletionQueue, LaterRequest, Request, Wire};
 use crate::route::Route;
 
 /// A keep-alive HTTP/1.1 client sending submitted requests on its own runtime thread.
@@ -158,12 +158,42 @@ impl Sender {
         body: &[u8],
         sink: &Arc<CompletionQueue>,
     ) -> Result<(), SenderError> {
+        let bytes = self
+            .inner
+            .settings
+            .route
+            .request_bytes(method, target, body)?;
+        self.enqueue(id, lane, Wire::Ready(bytes), method == "GET", sink)
+    }
+
+    /// Queues a `method` request on an ordered sender's `lane` whose target and body `later`
+    /// makes on the runtime thread when the lane takes it; its completion goes to `sink`. A
+    /// target the route refuses then fails the request ([`FailureKind::Protocol`](crate::FailureKind::Protocol)).
+    pub fn submit_later(
+        &self,
+        id: u64,
+        lane: usize,
+        method: &'static str,
+        later: Box<dyn LaterRequest>,
+        sink: &Arc<CompletionQueue>,
+    ) -> Result<(), SenderError> {
+        let idempotent = method == "GET";
+        self.enqueue(id, Some(lane), Wire::Later(method, later), idempotent, sink)
+    }
+
+    fn enqueue(
+        &self,
+        id: u64,
+        lane: Option<usize>,
+        wire: Wire,
+        idempotent: bool,
+        sink: &Arc<CompletionQueue>,
+    ) -> Result<(), SenderError> {
         let inner = &*self.inner;
-        let bytes = inner.settings.route.request_bytes(method, target, body)?;
         let request = |deadline: Option<Instant>| Request {
             id,
-            bytes,
-            idempotent: method == "GET",
+            wire,
+            idempotent,
             deadline,
             sink: Arc::clone(sink),
         };
@@ -186,6 +216,7 @@ impl Sender {
             (Dispatch::Lanes(_), None) => {
                 Err(invalid("an ordered sender needs a lane for each request"))
             }
+            // Only `submit` names no lane, so a pool only ever gets ready requests.
             (Dispatch::Pool(batches), None) => {
                 let request = request(Some(Instant::now() + inner.settings.timeout));
                 let in_flight = InFlight::new(&request);
@@ -211,7 +242,7 @@ impl Sender {
         for (id, method, target, body) in requests {
             let request = Request {
                 id,
-                bytes: inner.settings.route.request_bytes(method, target, body)?,
+                wire: Wire::Ready(inner.settings.route.request_bytes(method, target, body)?),
                 idempotent: method == "GET",
                 deadline: Some(deadline),
                 sink: Arc::clone(sink),

@@ -11,8 +11,8 @@ use crate::connect::{tcp_connect, tunnel, Io};
 use crate::proxy::Proxy;
 use crate::test_server::{ok, status, Reply, TestServer};
 use crate::{
-    CallClient, CallError, Completion, CompletionQueue, FailureKind, Options, ProxyChoice, Sender,
-    SenderError, MAX_LANES,
+    CallClient, CallError, Completion, CompletionQueue, FailureKind, LaterRequest, Options,
+    ProxyChoice, Sender, SenderError, MAX_LANES,
 };
 
 // -- Helpers. --------------------------------------------------------------------------------
@@ -221,6 +221,72 @@ fn delivers_and_keeps_one_connection_per_lane() {
     assert_eq!(first.header("host"), Some(server.addr.to_string().as_str()));
     assert_eq!(first.header("content-type"), Some("application/json"));
     assert!(first.body.starts_with(b"body-"));
+}
+
+/// A request made later: its target names the thread that made it.
+struct MadeOnRuntime {
+    target: &'static str,
+    body: Vec<u8>,
+}
+
+impl LaterRequest for MadeOnRuntime {
+    fn target(&self) -> String {
+        let thread = std::thread::current().name().unwrap_or_default().to_owned();
+        format!("{}{thread}", self.target)
+    }
+
+    fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+#[test]
+fn later_requests_are_made_on_the_runtime_thread_in_lane_order() {
+    let server = TestServer::start(|_, _| ok());
+    let sender = Sender::new(&server.url(), options(1)).unwrap();
+    let queue = Arc::new(CompletionQueue::new());
+    let later = |target: &'static str, body: &str| {
+        Box::new(MadeOnRuntime {
+            target,
+            body: body.as_bytes().to_vec(),
+        })
+    };
+    post(&sender, &queue, 0, Some(0), "ready-0");
+    sender
+        .submit_later(1, 0, "POST", later("/made?by=", "later-1"), &queue)
+        .unwrap();
+    post(&sender, &queue, 2, Some(0), "ready-2");
+    // A made target the route refuses fails that request alone.
+    sender
+        .submit_later(3, 0, "POST", later("no-slash?by=", "later-3"), &queue)
+        .unwrap();
+    post(&sender, &queue, 4, Some(0), "ready-4");
+    let done = collect(&queue, 5);
+    let statuses: Vec<u16> = done.iter().map(|completion| completion.status).collect();
+    assert_eq!(statuses, [200, 200, 200, 0, 200]);
+    let failure = done[3].failure.as_ref().unwrap();
+    assert_eq!((failure.kind, done[3].attempts), (FailureKind::Protocol, 0));
+    assert!(
+        failure.message.contains("must start with '/'"),
+        "{failure:?}"
+    );
+    let seen = server.seen();
+    let bodies: Vec<&[u8]> = seen.iter().map(|request| &request.body[..]).collect();
+    assert_eq!(
+        bodies,
+        [&b"ready-0"[..], b"later-1", b"ready-2", b"ready-4"]
+    );
+    assert_eq!(
+        seen[1].request_line,
+        "POST /made?by=pusher-fast-sender HTTP/1.1"
+    );
+
+    let pooled = Sender::new(&server.url(), pool(1)).unwrap();
+    let refused = pooled.submit_later(5, 0, "POST", later("/x", ""), &queue);
+    assert!(
+        matches!(refused, Err(SenderError::InvalidArgument(_))),
+        "{refused:?}"
+    );
 }
 
 #[test]
