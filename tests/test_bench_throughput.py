@@ -7,6 +7,8 @@ what it measured, and that its Python ceiling loop really sends correctly signed
 from __future__ import annotations
 
 import http.server
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -15,7 +17,7 @@ import pytest
 
 from benches._support import APP_ID, check_signed_query
 from benches.throughput.ceilings import batch_body, python_raw_sample, signed_request, trigger_body
-from benches.throughput.common import CheckFailed, Sample, check_sink
+from benches.throughput.common import CheckFailed, Sample, check_sink, cpu_note, with_cpu
 from benches.throughput.report import Row, Target, table_lines
 
 
@@ -138,3 +140,40 @@ def test_check_sink_catches_a_client_that_did_not_send(sink: CountingSink) -> No
     with pytest.raises(CheckFailed, match="reports 3 requests but the sink answered 0"):
         check_sink(sink, 0, 3)
     assert Sample(10, 2.0).rate == 5
+
+
+class FixedCpuSink:
+    """A sink whose CPU counter moves by ``step`` seconds on each read."""
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self.total = 0.0
+
+    def cpu_seconds(self) -> float:
+        self.total += self.step
+        return self.total
+
+
+def test_cpu_of_a_child_run_is_its_own_and_the_note_gives_medians_per_unit() -> None:
+    script = "import time\nend = time.process_time() + 0.2\nwhile time.process_time() < end: pass"
+
+    def run_child() -> Sample:
+        subprocess.run([sys.executable, "-c", script], check=True)
+        return Sample(1000, 0.2)
+
+    sample = with_cpu(run_child, FixedCpuSink(0.5))()
+    assert sample.cpu is not None
+    assert 0.2 <= sample.cpu < 2.0
+    assert sample.sink_cpu == pytest.approx(0.5)
+
+    samples = {
+        "fast": [Sample(1000, 1.0, cpu=0.002, sink_cpu=0.001), Sample(1000, 1.0, cpu=0.004, sink_cpu=0.003)],
+        "go": [Sample(500, 1.0, cpu=0.005, sink_cpu=0.0005)],
+        "timed_in_process": [Sample(1000, 1.0)],
+    }
+    note = cpu_note(samples, {"fast": "pusher_fast", "go": "Go", "timed_in_process": "raw"}, "event")
+    assert note == (
+        "CPU µs per event of each process (start-up and warm-up included): pusher_fast 3.00, Go 10.00; "
+        "the sink's, all runs: 1.00"
+    )
+    assert cpu_note({"raw": [Sample(1, 1.0)]}, {"raw": "raw"}, "event") == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -43,14 +44,63 @@ class RequestCounter(Protocol):
 
 @dataclass
 class Sample:
-    """One timed run: ``count`` units (requests, events or calls) in ``seconds``."""
+    """One timed run: ``count`` units (requests, events or calls) in ``seconds``.
+
+    Runs in a child process also say what they cost: ``cpu``, the CPU seconds (user and system) of the whole child,
+    start-up and warm-up included, and ``sink_cpu``, those of the sink's processes over the same time.
+    """
 
     count: int
     seconds: float
+    cpu: float | None = None
+    sink_cpu: float | None = None
 
     @property
     def rate(self) -> float:
         return self.count / self.seconds
+
+
+class CpuCounter(Protocol):
+    """The sink's CPU seconds so far (``servers.NginxSink``)."""
+
+    def cpu_seconds(self) -> float: ...
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds of this process's finished children, the runs in child processes among them."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def with_cpu(measure: Callable[[], Sample], sink: CpuCounter | None) -> Callable[[], Sample]:
+    """``measure`` (one run in a child process), its sample recording the child's CPU time and the sink's."""
+
+    def sample() -> Sample:
+        child_before = children_cpu_seconds()
+        sink_before = sink.cpu_seconds() if sink else 0.0
+        result = measure()
+        result.cpu = children_cpu_seconds() - child_before
+        if sink:
+            result.sink_cpu = sink.cpu_seconds() - sink_before
+        return result
+
+    return sample
+
+
+def cpu_note(samples: dict[str, list[Sample]], names: dict[str, str], unit: str) -> str:
+    """The median CPU µs per ``unit`` of each contender's process (``names``: sample key -> name), then the sink's."""
+    parts = []
+    sink = []
+    for key, name in names.items():
+        runs = [run for run in samples.get(key, []) if run.count]
+        own = [run.cpu / run.count for run in runs if run.cpu is not None]
+        if own:
+            parts.append(f"{name} {statistics.median(own) * 1e6:.2f}")
+        sink += [run.sink_cpu / run.count for run in runs if run.sink_cpu is not None]
+    if not parts:
+        return ""
+    note = f"CPU µs per {unit} of each process (start-up and warm-up included): " + ", ".join(parts)
+    return note + (f"; the sink's, all runs: {statistics.median(sink) * 1e6:.2f}" if sink else "")
 
 
 class TimedLoop:

@@ -32,11 +32,13 @@ from benches.throughput.common import (
     TimedLoop,
     check_sink,
     client_options,
+    cpu_note,
     expect_empty_object,
     interleaved,
     median_count,
     median_rate,
     run_json_child,
+    with_cpu,
 )
 from benches.throughput.report import Row, Target
 from benches.throughput.servers import NginxSink, start_sockudo, start_soketi
@@ -315,6 +317,9 @@ def bulk_rows(
         run = peers.PeerRun("batch", settings.bulk_concurrency, math.ceil(n / BATCH_SIZE), settings.max_seconds)
         found, missing = peer_contenders(bench, run, raw_concurrency=in_flight)
         contenders.update(found)
+    # Every contender runs in a child process: what each costs in CPU shows what the machine's cores allow.
+    cpu_sink = bench.sink if bench is not None else None
+    contenders = {name: with_cpu(measure, cpu_sink) for name, measure in contenders.items()}
     samples, errors = interleaved(settings.runs, contenders)
     parts = {"raw_go": f"Go load generator, batches of {BATCH_SIZE} on {in_flight} connections"}
     for kind, row in rows.items():
@@ -334,6 +339,9 @@ def bulk_rows(
                 f"each of our runs in a fresh process after a warm-up{peers_text}"
                 + (f"; missing: {missing}" if missing else "")
             )
+            names = {"official": "official", kind: "pusher_fast", "go": "Go", "node": "Node", "raw_go": "raw Go"}
+            cpu = cpu_note(samples, names, "event")
+            row.note += f"; {cpu}" if cpu else ""
     return list(rows.values())
 
 

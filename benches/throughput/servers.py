@@ -77,6 +77,19 @@ class NginxSink:
         # It counts the status request being answered, so every status read so far is subtracted.
         return int(body.decode().splitlines()[2].split()[2]) - self._status_reads
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds (user and system) nginx's master and worker have used so far."""
+        master = self.server.process.pid
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:  # a process that ended while the list was read
+                continue
+            if master in (int(stat.parent.name), int(fields[1])):
+                ticks += int(fields[11]) + int(fields[12])  # utime and stime, stat(5)'s fields 14 and 15
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def version(self) -> str:
         completed = subprocess.run([self.binary, "-v"], capture_output=True, text=True, check=False)
         return completed.stderr.strip().replace("nginx version: ", "")
