@@ -173,7 +173,7 @@ def test_cpu_of_a_child_run_is_its_own_and_the_note_gives_medians_per_unit() -> 
     }
     note = cpu_note(samples, {"fast": "pusher_fast", "go": "Go", "timed_in_process": "raw"}, "event")
     assert note == (
-        "CPU µs per event of each process (start-up and warm-up included): pusher_fast 3.00, Go 10.00; "
-        "the sink's, all runs: 1.00"
+        "CPU µs per event of each process, start-up and warm-up included (and of the sink): "
+        "pusher_fast 3.00 (sink 2.00), Go 10.00 (sink 1.00)"
     )
     assert cpu_note({"raw": [Sample(1, 1.0)]}, {"raw": "raw"}, "event") == ""

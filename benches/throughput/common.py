@@ -88,19 +88,19 @@ def with_cpu(measure: Callable[[], Sample], sink: CpuCounter | None) -> Callable
 
 
 def cpu_note(samples: dict[str, list[Sample]], names: dict[str, str], unit: str) -> str:
-    """The median CPU µs per ``unit`` of each contender's process (``names``: sample key -> name), then the sink's."""
+    """The median CPU µs per ``unit`` of each contender's process (``names``: sample key -> name), and of the sink
+    during its runs (a sink's cost per request falls as its load rises, so each contender's runs have their own)."""
     parts = []
-    sink = []
     for key, name in names.items():
-        runs = [run for run in samples.get(key, []) if run.count]
-        own = [run.cpu / run.count for run in runs if run.cpu is not None]
-        if own:
-            parts.append(f"{name} {statistics.median(own) * 1e6:.2f}")
-        sink += [run.sink_cpu / run.count for run in runs if run.sink_cpu is not None]
+        runs = [run for run in samples.get(key, []) if run.count and run.cpu is not None]
+        if not runs:
+            continue
+        part = f"{name} {statistics.median((run.cpu or 0.0) / run.count for run in runs) * 1e6:.2f}"
+        sink = [run.sink_cpu / run.count for run in runs if run.sink_cpu is not None]
+        parts.append(part + (f" (sink {statistics.median(sink) * 1e6:.2f})" if sink else ""))
     if not parts:
         return ""
-    note = f"CPU µs per {unit} of each process (start-up and warm-up included): " + ", ".join(parts)
-    return note + (f"; the sink's, all runs: {statistics.median(sink) * 1e6:.2f}" if sink else "")
+    return f"CPU µs per {unit} of each process, start-up and warm-up included (and of the sink): " + ", ".join(parts)
 
 
 class TimedLoop:
