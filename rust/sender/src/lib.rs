@@ -56,6 +56,8 @@ mod tls;
 mod wire;
 
 #[cfg(test)]
+mod call_tests;
+#[cfg(test)]
 mod test_server;
 #[cfg(test)]
 mod tests;
