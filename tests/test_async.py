@@ -21,7 +21,7 @@ from pusher_fast import (
 from pusher_fast._native import FailureKind
 from pusher_fast._transports.errors import FAILURE_ERRORS
 from pusher_fast.testing import LocalPusherServer
-from tests.conftest import MASTER_KEY_BASE64
+from tests.sdk_pair import MASTER_KEY_BASE64
 
 
 @pytest.mark.asyncio

@@ -22,7 +22,7 @@ import pytest
 
 from pusher_fast.cli import EXIT_FAILED, EXIT_NETWORK, EXIT_OK, EXIT_USAGE, main
 from pusher_fast.testing import LocalPusherServer
-from tests.conftest import MASTER_KEY_BASE64
+from tests.sdk_pair import MASTER_KEY_BASE64
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pusher_fast import (
     parse_response,
 )
 from pusher_fast.testing import LocalPusherServer
-from tests.conftest import MASTER_KEY
+from tests.sdk_pair import MASTER_KEY
 
 
 def open_envelope(channel: str, data: str) -> str:

@@ -19,7 +19,6 @@ import json
 import re
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import nacl.secret
@@ -27,28 +26,14 @@ import pusher
 import pytest
 
 import pusher_fast
+from tests.sdk_pair import APP_ID, KEY, MASTER_KEY, SECRET, NoSend, make_official
 
-APP_ID = "4"
-KEY = "key"
-SECRET = "secret"
 NOW = 1_700_000_000.0  # integer-valued, so upstream's '%.0f' rounding and our truncation agree
 NOW_MS = int(NOW * 1000)
-MASTER_KEY = bytes(range(32))
-MASTER_KEY_BASE64 = base64.b64encode(MASTER_KEY).decode("ascii")
 EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 ENVELOPE_RE = re.compile(
     r'\A\{"nonce": "(?P<nonce>[A-Za-z0-9+/=]+)", "ciphertext": "(?P<ciphertext>[A-Za-z0-9+/=]+)"\}\Z'
 )
-
-
-class _NoSend:
-    """A backend for both SDKs (``backend(client, **options).send_request(request)``) that refuses to send."""
-
-    def __init__(self, client: Any, **options: Any) -> None:
-        pass
-
-    def send_request(self, request: Any) -> Any:
-        raise AssertionError("the compatibility tests never send a request")
 
 
 class DecimalEncoder(json.JSONEncoder):
@@ -66,36 +51,6 @@ class DecimalEncoder(json.JSONEncoder):
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     # Both SDKs read time.time() through the module at call time.
     monkeypatch.setattr(time, "time", lambda: NOW)
-
-
-def make_official(**options: Any) -> Any:
-    options.setdefault("app_id", APP_ID)
-    return pusher.Pusher(key=KEY, secret=SECRET, backend=_NoSend, **options)
-
-
-@pytest.fixture
-def make_ours() -> Iterator[Callable[..., pusher_fast.Pusher]]:
-    clients: list[pusher_fast.Pusher] = []
-
-    def make(**options: Any) -> pusher_fast.Pusher:
-        options.setdefault("app_id", APP_ID)
-        client = pusher_fast.Pusher(key=KEY, secret=SECRET, backend=_NoSend, **options)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
-
-
-@pytest.fixture
-def official() -> Any:
-    return make_official(encryption_master_key_base64=MASTER_KEY_BASE64)
-
-
-@pytest.fixture
-def ours(make_ours: Callable[..., pusher_fast.Pusher]) -> pusher_fast.Pusher:
-    return make_ours(encryption_master_key_base64=MASTER_KEY_BASE64)
 
 
 def expected_signature(method: str, path: str, query_params: dict[str, str], secret: str = SECRET) -> str:
@@ -350,7 +305,7 @@ def test_authenticate_known_vectors() -> None:
         key="foo",
         secret="bar",
         encryption_master_key_base64="OHRXNUZRTG5pUTFzQlFGd3J3N3Q2VFZFc0paZDEweVk=",
-        backend=_NoSend,
+        backend=NoSend,
     )
     with client:
         assert client.authenticate("private-channel", "345.23") == {
@@ -706,10 +661,10 @@ def test_max_payload_bytes_raises_our_limit(make_ours: Any) -> None:
 
 
 def test_difference_from_url_with_port() -> None:
-    official = pusher.Pusher.from_url("http://k:s@host:8080/apps/4", backend=_NoSend)
+    official = pusher.Pusher.from_url("http://k:s@host:8080/apps/4", backend=NoSend)
     assert official._pusher_client.host == "host:8080"
     assert official._pusher_client.port == 80
-    with pusher_fast.Pusher.from_url("http://k:s@host:8080/apps/4", backend=_NoSend) as ours:
+    with pusher_fast.Pusher.from_url("http://k:s@host:8080/apps/4", backend=NoSend) as ours:
         assert ours.host == "host"
         assert ours.port == 8080
         assert ours.ssl is False
@@ -718,8 +673,8 @@ def test_difference_from_url_with_port() -> None:
 
 
 def test_from_url_without_port_matches() -> None:
-    official = pusher.Pusher.from_url("https://key:secret@api-eu.pusher.com/apps/4", backend=_NoSend)._pusher_client
-    with pusher_fast.Pusher.from_url("https://key:secret@api-eu.pusher.com/apps/4", backend=_NoSend) as ours:
+    official = pusher.Pusher.from_url("https://key:secret@api-eu.pusher.com/apps/4", backend=NoSend)._pusher_client
+    with pusher_fast.Pusher.from_url("https://key:secret@api-eu.pusher.com/apps/4", backend=NoSend) as ours:
         for name in ("host", "port", "ssl", "key", "secret", "app_id", "scheme"):
             assert getattr(ours, name) == getattr(official, name), name
 
@@ -944,10 +899,10 @@ def test_documented_difference(method: str, args: tuple[Any, ...], official: Any
 
 
 def test_difference_empty_key_and_secret_refused() -> None:
-    official = pusher.Pusher(APP_ID, "", "", backend=_NoSend)
+    official = pusher.Pusher(APP_ID, "", "", backend=NoSend)
     assert official._pusher_client.key == official._pusher_client.secret == ""
     with pytest.raises(ValueError, match="must not be empty"):
-        pusher_fast.Pusher(APP_ID, "", "", backend=_NoSend)
+        pusher_fast.Pusher(APP_ID, "", "", backend=NoSend)
 
 
 # --- bugs ----------------------------------------------------------------------------------------------------------

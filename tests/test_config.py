@@ -8,7 +8,7 @@ import json
 import pytest
 
 from pusher_fast import AsyncPusher, Pusher
-from tests.conftest import MASTER_KEY, MASTER_KEY_BASE64
+from tests.sdk_pair import MASTER_KEY, MASTER_KEY_BASE64
 
 
 def make(**options: object) -> Pusher:

@@ -15,10 +15,9 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pusher
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,52 +26,10 @@ import pusher_fast
 from pusher_fast import _native
 from pusher_fast.errors import PusherWebhookError
 from pusher_fast.validation import DEFAULT_MAX_PAYLOAD_BYTES
+from tests.sdk_pair import APP_ID, KEY, SECRET, NoSend, make_official
 
-APP_ID = "4"
-KEY = "key"
-SECRET = "secret"
 NOW = 1_700_000_000.0
-MASTER_KEY = bytes(range(32))
-MASTER_KEY_BASE64 = base64.b64encode(MASTER_KEY).decode("ascii")
 LIMIT = 10240
-
-
-class _NoSend:
-    """A backend for both SDKs (``backend(client, **options).send_request(request)``) that refuses to send."""
-
-    def __init__(self, client: Any, **options: Any) -> None:
-        pass
-
-    def send_request(self, request: Any) -> Any:
-        raise AssertionError("these tests never send a request")
-
-
-def make_official(**options: Any) -> Any:
-    return pusher.Pusher(app_id=APP_ID, key=KEY, secret=SECRET, backend=_NoSend, **options)
-
-
-@pytest.fixture
-def make_ours() -> Iterator[Callable[..., pusher_fast.Pusher]]:
-    clients: list[pusher_fast.Pusher] = []
-
-    def make(**options: Any) -> pusher_fast.Pusher:
-        client = pusher_fast.Pusher(app_id=APP_ID, key=KEY, secret=SECRET, backend=_NoSend, **options)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
-
-
-@pytest.fixture
-def official() -> Any:
-    return make_official(encryption_master_key_base64=MASTER_KEY_BASE64)
-
-
-@pytest.fixture
-def ours(make_ours: Callable[..., pusher_fast.Pusher]) -> pusher_fast.Pusher:
-    return make_ours(encryption_master_key_base64=MASTER_KEY_BASE64)
 
 
 @pytest.fixture
@@ -352,7 +309,7 @@ def test_loads_json_is_json_loads_on_any_bytes(raw: bytes) -> None:
 @settings(max_examples=100, deadline=None)
 @given(value=JSON_VALUES, mutations=MUTATIONS)
 def test_validate_webhook_is_json_loads(value: Any, mutations: list[tuple[str, int, int]]) -> None:
-    with pusher_fast.Pusher(APP_ID, KEY, SECRET, backend=_NoSend) as client:
+    with pusher_fast.Pusher(APP_ID, KEY, SECRET, backend=NoSend) as client:
         body = webhook_body(mutate(json.dumps(value).encode(), mutations))
         try:
             expected: str | None = repr(json.loads(body))

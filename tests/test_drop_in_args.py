@@ -27,30 +27,20 @@ import pytest
 import pusher_fast
 from pusher_fast import _native, validation
 from pusher_fast.testing import LocalPusherServer
+from tests.sdk_pair import APP_ID, KEY, SECRET, NoSend
 
-APP_ID = "4"
-KEY = "key"
-SECRET = "secret"
 NOW = 1_700_000_000.0
-
-
-class _NoSend:
-    def __init__(self, client: Any, **options: Any) -> None:
-        pass
-
-    def send_request(self, request: Any) -> Any:
-        raise AssertionError("these tests never send through a backend")
 
 
 @pytest.fixture
 def ours() -> Iterator[pusher_fast.Pusher]:
-    with pusher_fast.Pusher(APP_ID, KEY, SECRET, backend=_NoSend) as client:
+    with pusher_fast.Pusher(APP_ID, KEY, SECRET, backend=NoSend) as client:
         yield client
 
 
 @pytest.fixture
 def official() -> Any:
-    return pusher.Pusher(app_id=APP_ID, key=KEY, secret=SECRET, backend=_NoSend)
+    return pusher.Pusher(app_id=APP_ID, key=KEY, secret=SECRET, backend=NoSend)
 
 
 @pytest.fixture
@@ -423,7 +413,7 @@ def test_backoff_out_of_range(name: str, value: float) -> None:
     with pytest.raises(ValueError, match=rf"\A{name} must be a finite number of seconds above 0 and at most 3600"):
         pusher_fast.Pusher(APP_ID, KEY, SECRET, **option)
     with (
-        pusher_fast.Pusher(APP_ID, KEY, SECRET, backend=_NoSend) as client,
+        pusher_fast.Pusher(APP_ID, KEY, SECRET, backend=NoSend) as client,
         pytest.raises(ValueError, match=rf"\A{name} must be"),
     ):
         client.trigger_many([EVENT], **option)

@@ -17,7 +17,7 @@ import pytest
 
 from pusher_fast import AsyncPusher, Pusher
 from pusher_fast.endpoints import MAX_BODY_BYTES, AuthResponse, channel_auth_response, user_auth_response
-from tests.conftest import MASTER_KEY, MASTER_KEY_BASE64
+from tests.sdk_pair import MASTER_KEY, MASTER_KEY_BASE64
 
 KEY, SECRET = "app-key", "app-secret"
 SOCKET = "1234.5678"

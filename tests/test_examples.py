@@ -22,7 +22,7 @@ import pytest
 
 from pusher_fast import AsyncPusher, Pusher
 from pusher_fast.testing import LocalPusherServer
-from tests.conftest import MASTER_KEY, MASTER_KEY_BASE64
+from tests.sdk_pair import MASTER_KEY, MASTER_KEY_BASE64
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 if str(EXAMPLES) not in sys.path:

@@ -29,13 +29,9 @@ from hypothesis import strategies as st
 
 import pusher_fast
 from pusher_fast import _native
+from tests.sdk_pair import APP_ID, KEY, MASTER_KEY, MASTER_KEY_BASE64, SECRET, NoSend
 
-APP_ID = "4"
-KEY = "key"
-SECRET = "secret"
 NOW = 1_700_000_000.0  # integer-valued, so upstream's '%.0f' rounding and our truncation agree
-MASTER_KEY = bytes(range(32))
-MASTER_KEY_BASE64 = base64.b64encode(MASTER_KEY).decode("ascii")
 CHANNEL_ALPHABET = "-a-zA-Z0-9_=@,.;"
 VALID_CHANNEL_RE = re.compile(rf"\A[{CHANNEL_ALPHABET}]+\Z")
 SERVER_TO_USER_RE = re.compile(rf"\A#server-to-user-[{CHANNEL_ALPHABET}]+\Z")
@@ -48,16 +44,6 @@ SETTINGS = settings(
 )
 
 
-class _NoSend:
-    """A backend for both SDKs that refuses to send anything."""
-
-    def __init__(self, client: Any, **options: Any) -> None:
-        pass
-
-    def send_request(self, request: Any) -> Any:
-        raise AssertionError("the property tests never send a request")
-
-
 @contextmanager
 def frozen_clock() -> Iterator[None]:
     with mock.patch.object(time, "time", return_value=NOW):
@@ -66,9 +52,9 @@ def frozen_clock() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def clients() -> Iterator[tuple[Any, pusher_fast.Pusher]]:
-    official = pusher.Pusher(APP_ID, KEY, SECRET, encryption_master_key_base64=MASTER_KEY_BASE64, backend=_NoSend)
+    official = pusher.Pusher(APP_ID, KEY, SECRET, encryption_master_key_base64=MASTER_KEY_BASE64, backend=NoSend)
     with pusher_fast.Pusher(
-        APP_ID, KEY, SECRET, encryption_master_key_base64=MASTER_KEY_BASE64, backend=_NoSend
+        APP_ID, KEY, SECRET, encryption_master_key_base64=MASTER_KEY_BASE64, backend=NoSend
     ) as ours:
         yield official, ours
 

@@ -18,7 +18,7 @@ import pytest
 
 from pusher_fast import Pusher
 from pusher_fast.testing import AddressInUseError, LocalPusherServer
-from tests.conftest import MASTER_KEY_BASE64
+from tests.sdk_pair import MASTER_KEY_BASE64
 
 
 @pytest.fixture

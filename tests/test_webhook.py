@@ -11,7 +11,7 @@ import time
 import pytest
 
 from pusher_fast import Pusher, PusherWebhookError, Webhook, WebhookEvent
-from tests.conftest import MASTER_KEY_BASE64
+from tests.sdk_pair import MASTER_KEY_BASE64
 
 KEY, SECRET = "app-key", "app-secret"
 
